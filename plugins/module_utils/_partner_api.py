@@ -1,0 +1,570 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wpcom.jetpack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module_utils file is private to the wpcom.jetpack collection. Its API may change
+# in any release without notice; do not import it from other collections.
+
+"""One client for the WordPress.com Jetpack partner API, shared by every plugin.
+
+The rules it follows are written down in the collection's API contract (API.md):
+section 1 for the token, 2 for site identifiers, 3 to 5 for the calls, 7 for the shape
+of answers. The client keeps one HTTP session, so many calls from one process (the bulk
+decommission runs thousands from a thread pool) reuse a bounded set of connections.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import random
+import re
+import threading
+import time
+import traceback
+from urllib.parse import quote, quote_plus, urlsplit
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+try:
+    import idna
+
+    HAS_IDNA = True
+except ImportError:
+    HAS_IDNA = False
+
+
+DEFAULT_API_URL = "https://public-api.wordpress.com"
+DEFAULT_TIMEOUT = 60
+DEFAULT_RETRIES = 5
+DEFAULT_RETRY_BUDGET = 120
+REDACTED = "********"
+
+# API.md section 6, lowest first within each family.
+PLAN_FAMILIES = {
+    "jetpack-plans": ["free", "personal", "premium", "professional"],
+    "jetpack-backup": ["jetpack-backup-daily", "jetpack-backup-realtime"],
+    "jetpack-scan": ["jetpack-scan"],
+    "jetpack-anti-spam": ["jetpack-anti-spam"],
+}
+KNOWN_SLUGS = frozenset(slug for slugs in PLAN_FAMILIES.values() for slug in slugs)
+
+# Connection failures and these statuses are worth another try (API.md section 7).
+RETRY_STATUSES = frozenset([429, 500, 502, 503, 504])
+
+# Error codes that mean the bearer token itself is no good (API.md section 1, policy).
+TOKEN_ERROR_CODES = frozenset(["invalid_token", "authorization_required", "token_expired"])
+
+_SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_ASCII_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$")
+
+
+class SiteAddressError(ValueError):
+    """A site address that this collection refuses to turn into an identifier."""
+
+
+class PartnerApiError(Exception):
+    """An API call that did not succeed, described without any secret."""
+
+    def __init__(self, call, message, status=None, error_code=None, api_message=None):
+        super().__init__(message)
+        self.call = call
+        self.message = message
+        self.status = status
+        self.error_code = error_code
+        self.api_message = api_message
+
+    @property
+    def is_token_error(self):
+        return self.error_code in TOKEN_ERROR_CODES or self.status == 401
+
+    def as_result(self):
+        """The fields a module puts in its result for this error."""
+        return {"error_code": self.error_code, "http_status": self.status}
+
+
+def family_of(slug):
+    """Name of the upgrade family of a known slug, or None."""
+    for family, slugs in PLAN_FAMILIES.items():
+        if slug in slugs:
+            return family
+    return None
+
+
+def check_plan_slug(slug):
+    """Return an error text for a slug that cannot be one, or None.
+
+    Unknown but well-formed slugs pass: the server decides (API.md section 6).
+    """
+    if not _SLUG_PATTERN.match(slug or ""):
+        return "is not a plan or product slug (lower-case letters, digits, '-' and '_')"
+    return None
+
+
+def site_identifier(address):
+    """Turn a site address or blog ID into the ``{site}`` part of an API path.
+
+    API.md section 2, with this collection's policy: the scheme and trailing slashes go,
+    the host is lower-cased and IDNA-encoded, the port and the case of the path stay,
+    ``www.`` stays, and anything that could make one address name another site is refused.
+    """
+    if not isinstance(address, str):
+        raise SiteAddressError("must be a string, got %s" % type(address).__name__)
+
+    if address == "":
+        raise SiteAddressError("is empty")
+
+    if re.search(r"\s", address):
+        raise SiteAddressError("contains white space")
+
+    if address.isdigit():
+        return address
+
+    rest = address
+    scheme_match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", rest)
+    if scheme_match:
+        if scheme_match.group(1).lower() not in ("http", "https"):
+            raise SiteAddressError("has scheme '%s'; only http:// or https://" % scheme_match.group(1))
+        rest = rest[scheme_match.end():]
+    elif "://" in rest:
+        raise SiteAddressError("has a malformed scheme")
+
+    if "?" in rest:
+        raise SiteAddressError("has a query string; give the host and path only")
+
+    if "#" in rest:
+        raise SiteAddressError("has a fragment; give the host and path only")
+
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        raise SiteAddressError("has user info before '@'; never put credentials in a site address")
+
+    host, port = _split_port(authority)
+    host = _normalise_host(host)
+    if host.isdigit():
+        raise SiteAddressError("has an all-digit host, which would read as a blog ID")
+
+    identifier = host if port is None else "%s:%s" % (host, port)
+    segments = path.rstrip("/").split("/") if slash and path.strip("/") else []
+    for segment in segments:
+        if ":" in segment:
+            raise SiteAddressError("has ':' in its path, which the identifier reserves for '/'")
+        if segment in (".", ".."):
+            raise SiteAddressError("has a '.' or '..' segment in its path")
+
+    return "::".join([identifier] + segments)
+
+
+def _split_port(authority):
+    if authority.startswith("["):
+        raise SiteAddressError("has an IPv6 literal host, which a site identifier cannot carry")
+
+    host, colon, port = authority.partition(":")
+    if not colon:
+        return host, None
+
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SiteAddressError("has port '%s'; a port is a number from 1 to 65535" % port)
+    return host, str(int(port))
+
+
+def _normalise_host(host):
+    if host == "":
+        raise SiteAddressError("has an empty host")
+
+    if host.isascii():
+        host = host.lower()
+        labels = host.split(".")
+        if any(not _ASCII_LABEL.match(label) for label in labels):
+            raise SiteAddressError("has host '%s', which is not a valid host name" % host)
+        if host.startswith("xn--") or ".xn--" in host:
+            _idna_encode(host)
+        return host
+
+    return _idna_encode(host)
+
+
+def _idna_encode(host):
+    try:
+        if HAS_IDNA:
+            return idna.encode(host, uts46=True).decode("ascii").lower()
+        return host.encode("idna").decode("ascii").lower()
+    except (UnicodeError, ValueError) as exc:
+        raise SiteAddressError("has host '%s', which is not a valid IDNA name (%s)" % (host, exc))
+
+
+def safe_address(address):
+    """The address as it may be shown: anything before an '@' in it is masked."""
+    text = str(address)
+    if "@" in text:
+        text = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^@]*@", r"\1" + REDACTED + "@", text)
+    return text
+
+
+def is_loopback_host(host):
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(api_url):
+    """Return an error text for an unusable ``api_url``, or None."""
+    try:
+        parts = urlsplit(api_url)
+        port = parts.port
+    except ValueError as exc:
+        return "is not a URL (%s)" % exc
+
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an https:// URL such as %s" % DEFAULT_API_URL
+    if parts.username or parts.password:
+        return "must not carry user info"
+    if parts.query or parts.fragment:
+        return "must not have a query string or fragment"
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        return "must use https:// unless its host is a loopback address (got http://%s)" % (
+            parts.hostname if port is None else "%s:%s" % (parts.hostname, port)
+        )
+    return None
+
+
+def read_answer(status, body, headers=None):
+    """Decode an answer into ``(status, data, headers)``.
+
+    Reads an ``http_envelope`` wrapper wherever it appears (API.md section 7) and gives
+    back the real status and headers. ``data`` is None when the body is not JSON.
+    """
+    headers = dict(headers or {})
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        data = None
+
+    if isinstance(data, dict) and "code" in data and "body" in data and "headers" in data:
+        try:
+            status = int(data["code"])
+        except (TypeError, ValueError):
+            return status, data, headers
+        for item in data.get("headers") or []:
+            if isinstance(item, dict) and "name" in item:
+                headers[str(item["name"])] = str(item.get("value", ""))
+        data = data["body"]
+    return status, data, headers
+
+
+def error_in(data):
+    """The ``(code, message)`` of an error answer in either shape, or ``(None, None)``."""
+    if not isinstance(data, dict):
+        return None, None
+
+    code = data.get("error") if isinstance(data.get("error"), str) else None
+    code = code or data.get("error_code")
+    message = data.get("message") or data.get("error_description") or data.get("error_message")
+    if code:
+        return str(code), str(message) if message else None
+    return None, None
+
+
+def retry_after_seconds(value, now=None):
+    """Seconds to wait for a ``Retry-After`` header in seconds or as an HTTP date."""
+    if value is None:
+        return None
+
+    value = str(value).strip()
+    if value.isdigit():
+        return float(value)
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class Redactor:
+    """Replaces every known secret, plain or URL-encoded, in text about to be shown."""
+
+    def __init__(self):
+        self._secrets = set()
+        self._lock = threading.Lock()
+
+    def add(self, secret):
+        if not secret or len(str(secret)) < 4:
+            return
+        secret = str(secret)
+        with self._lock:
+            self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+
+    def __call__(self, text):
+        if text is None:
+            return None
+        text = str(text)
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+class PartnerClient:
+    """The partner API over one ``requests`` session.
+
+    Thread-safe for the calls below: the bulk decommission shares one instance between
+    its workers, and the connection pool is sized to that number of workers.
+    """
+
+    def __init__(self, api_url=DEFAULT_API_URL, access_token=None, timeout=DEFAULT_TIMEOUT,
+                 validate_certs=True, retries=DEFAULT_RETRIES, retry_budget=DEFAULT_RETRY_BUDGET,
+                 pool_size=10, log=None, sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise RuntimeError("the Python library 'requests' is required")
+
+        self.api_url = api_url.rstrip("/")
+        self.timeout = timeout
+        self.retries = retries
+        self.retry_budget = retry_budget
+        self.redact = Redactor()
+        self._log = log or (lambda message: None)
+        self._sleep = sleep
+        self._token = None
+        self.set_token(access_token)
+
+        self.session = requests.Session()
+        self.session.verify = validate_certs
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size), max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.headers["User-Agent"] = "wpcom.jetpack-ansible"
+
+    def set_token(self, access_token):
+        self._token = access_token
+        self.redact.add(access_token)
+
+    def close(self):
+        self.session.close()
+
+    # --- the calls -----------------------------------------------------------------
+
+    def request_token(self, partner_id, partner_secret):
+        """Exchange partner credentials for an access token (API.md section 1)."""
+        partner_id = str(partner_id).strip()
+        partner_secret = str(partner_secret).strip()
+        self.redact.add(partner_secret)
+        form = {
+            "grant_type": "client_credentials",
+            "scope": "jetpack-partner",
+            "client_id": partner_id,
+            "client_secret": partner_secret,
+        }
+        data = self._call("POST", "/oauth2/token", "token request for partner %s" % partner_id,
+                          form=form, authorised=False)
+        token = data.get("access_token") if isinstance(data, dict) else None
+        if not token:
+            raise PartnerApiError("token request", "token request for partner %s: the answer "
+                                  "carried no access_token" % partner_id)
+        self.redact.add(token)
+        return token
+
+    def cancel(self, site_id, plan=None, cancel_all=False):
+        """Cancel a plan or product (API.md section 4). Returns the decoded answer."""
+        form = {}
+        if plan:
+            form["plan"] = plan
+        if cancel_all:
+            form["cancel-all"] = "true"
+        return self._call("POST", "/rest/v1.3/jpphp/%s/partner-cancel" % quote(site_id, safe=":"),
+                          "cancel %s" % site_id, form=form)
+
+    def status(self, site_id):
+        """Read what a site carries (API.md section 5)."""
+        return self._call("GET", "/rest/v1.4/jpphp/%s/status" % quote(site_id, safe=":"),
+                          "status %s" % site_id)
+
+    def provision(self, form, retry=True):
+        """Provision a plan (API.md section 3). ``form`` holds the fields as sent."""
+        for key in ("ssh_pass", "ssh_private_key", "ftp_pass"):
+            self.redact.add(form.get(key))
+        return self._call("POST", "/rest/v1.3/jpphp/provision",
+                          "provision %s" % form.get("siteurl"), form=form, retry=retry)
+
+    # --- transport -----------------------------------------------------------------
+
+    def _call(self, method, path, call, form=None, authorised=True, retry=True):
+        """Send one call, retrying what is safe to retry, and return its decoded answer."""
+        url = self.api_url + path
+        headers = {"Accept": "application/json"}
+        if authorised:
+            if not self._token:
+                raise PartnerApiError(call, "%s: no access token was given" % call)
+            headers["Authorization"] = "Bearer %s" % self._token
+
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            wait = None
+            try:
+                response = self.session.request(method, url, data=form, headers=headers,
+                                                timeout=self.timeout, allow_redirects=False)
+            except requests.RequestException as exc:
+                reason = self._describe_exception(exc)
+                error = PartnerApiError(call, "%s: %s" % (call, reason), error_code="connection_error")
+            else:
+                result = self._decode(call, response)
+                if not isinstance(result, PartnerApiError):
+                    return result
+                error = result
+                if error.status not in RETRY_STATUSES:
+                    raise error
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+
+            elapsed = time.monotonic() - started
+            if not retry or attempt > self.retries:
+                raise self._gave_up(error, attempt)
+
+            if wait is None:
+                wait = random.uniform(0, min(30.0, 0.5 * 2 ** (attempt - 1)))
+            wait = min(wait, 60.0)
+            if elapsed + wait > self.retry_budget:
+                raise self._gave_up(error, attempt, budget=True)
+
+            self._log("%s: attempt %d failed (%s); retrying in %.1f s"
+                      % (call, attempt, error.error_code or error.status, wait))
+            self._sleep(wait)
+
+    def _gave_up(self, error, attempts, budget=False):
+        if attempts > 1:
+            why = "the retry budget of %s s" % self.retry_budget if budget else "%d attempts" % attempts
+            error.message = "%s (gave up after %s)" % (error.message, why)
+            error.args = (error.message,)
+        return error
+
+    def _describe_exception(self, exc):
+        if isinstance(exc, requests.Timeout):
+            return "no answer within %s s" % self.timeout
+        if isinstance(exc, requests.exceptions.SSLError):
+            return "TLS verification failed (%s)" % self.redact(exc.__class__.__name__)
+        if isinstance(exc, requests.ConnectionError):
+            return "connection failed or was reset (%s)" % exc.__class__.__name__
+        return "request failed (%s)" % exc.__class__.__name__
+
+    def _decode(self, call, response):
+        """The decoded answer of a successful call, or a PartnerApiError describing it."""
+        status, data, headers = read_answer(response.status_code, response.content,
+                                            response.headers)
+        code, api_message = error_in(data)
+        api_message = self.redact(api_message)
+
+        if 300 <= status < 400:
+            return PartnerApiError(call, "%s: HTTP %d redirect, which this client does not follow; "
+                                   "set api_url to the API's final address" % (call, status), status=status)
+        if code:
+            return PartnerApiError(call, self._error_text(call, status, code, api_message),
+                                   status=status, error_code=code, api_message=api_message)
+        if status >= 400 or data is None:
+            shape = "a non-JSON body" if data is None else "no error code"
+            text = "%s: HTTP %d with %s" % (call, status, shape)
+            if status == 404 and data is None:
+                text += " (a wrong api_url is the likely cause)"
+            elif status in (401, 403):
+                text += "; the access token is invalid or revoked: get a new one with the " \
+                        "wpcom.jetpack.jetpack_partner_token lookup"
+            elif status < 400:
+                text = "%s: HTTP %d with a body that is not JSON" % (call, status)
+            return PartnerApiError(call, text, status=status, error_code=None)
+        return data
+
+    @staticmethod
+    def _error_text(call, status, code, api_message):
+        text = "%s: HTTP %d %s" % (call, status, code)
+        if api_message:
+            text += " (%s)" % api_message
+        if code in TOKEN_ERROR_CODES or status == 401:
+            text += "; the access token is invalid or revoked: get a new one with the " \
+                    "wpcom.jetpack.jetpack_partner_token lookup"
+        return text
+
+
+# --- cancel outcomes, shared by the single-site module and the bulk action -----------
+
+CANCELLED = "cancelled"
+ALREADY_GONE = "already_gone"
+UNKNOWN_SITE = "unknown_site"
+FAILED = "failed"
+
+_CANCEL_FAILURE_ADVICE = {
+    "incorrect_partner_key": "its plan was provisioned by another partner, and only that "
+                             "partner can cancel it; the site still carries the plan",
+    "invalid_scope": "the access token is not a Jetpack partner token; get one with the "
+                     "wpcom.jetpack.jetpack_partner_token lookup",
+    "invalid_input": "WordPress.com could not remove the subscription; the plan may still "
+                     "be active; run again later or contact Jetpack partner support",
+    "partner_key_disabled": "the partner key is disabled; contact Jetpack partner support",
+}
+
+
+def cancel_outcome(client, site_id, plan=None, cancel_all=False):
+    """Cancel and classify the answer (API.md section 4) as a dict for a result.
+
+    Keys: ``site_id``, ``outcome`` (cancelled, already_gone, unknown_site, failed),
+    ``changed``, ``failed``, ``msg``, ``error_code``, and ``warning`` when there is one.
+    """
+    result = {"site_id": site_id, "error_code": None, "warning": None}
+    try:
+        answer = client.cancel(site_id, plan=plan, cancel_all=cancel_all)
+    except PartnerApiError as exc:
+        return dict(result, **classify_cancel_error(site_id, exc))
+
+    if isinstance(answer, dict) and answer.get("success") is True:
+        result.update(outcome=CANCELLED, changed=True, failed=False,
+                      msg="cancelled the plan of %s" % site_id)
+        for key in ("activations", "pending_activations"):
+            if key in answer:
+                result[key] = answer[key]
+        return result
+
+    if isinstance(answer, dict) and answer.get("success") is False:
+        result.update(outcome=ALREADY_GONE, changed=False, failed=False,
+                      msg="%s has no plan to cancel" % site_id)
+        return result
+
+    result.update(outcome=FAILED, changed=False, failed=True, error_code="unexpected_answer",
+                  msg="cancel %s: the answer had no 'success' field; the plan may or may not "
+                      "be cancelled, run again to find out" % site_id)
+    return result
+
+
+def classify_cancel_error(site_id, exc):
+    code = exc.error_code
+    base = {"changed": False, "error_code": code, "http_status": exc.status}
+    if code == "not_jps_plan":
+        return dict(base, outcome=ALREADY_GONE, failed=False,
+                    msg="%s has a plan that was not provisioned through the partner API; "
+                        "nothing for this partner to cancel" % site_id)
+    if code == "invalid_blog":
+        warning = ("site '%s' is unknown to WordPress.com: nothing was cancelled. If the "
+                   "address is mistyped, the real site still has its plan" % site_id)
+        return dict(base, outcome=UNKNOWN_SITE, failed=False, msg=warning, warning=warning)
+
+    advice = _CANCEL_FAILURE_ADVICE.get(code)
+    if advice is None and exc.is_token_error:
+        advice = "the access token is invalid or revoked; get a new one with the " \
+                 "wpcom.jetpack.jetpack_partner_token lookup"
+    msg = exc.message
+    if advice:
+        msg = "could not cancel the plan of %s: %s (%s)" % (site_id, advice, exc.message)
+    return dict(base, outcome=FAILED, failed=True, msg=msg)
