@@ -579,6 +579,7 @@ def main(argv=None):
         command.add_argument("--port", type=int, default=0, help="0 picks a free port")
         if name == "serve":
             command.add_argument("--ready-file", help="write the URL here once listening")
+    commands.add_parser("stop")
     for name in ("start", "stop"):
         commands.choices[name].add_argument("--state-dir", default=".sandbox",
                                             help="where the pid and URL files go")

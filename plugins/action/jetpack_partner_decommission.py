@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wpcom.jetpack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Cancel the Jetpack plans of many sites in one task, on the controller.
+
+This runs as an action plugin rather than a module so that it can print progress while
+it works and so that thousands of cancels share one process, one token and one pool of
+HTTP connections; a loop over a module pays a whole module run per site.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.text.converters import to_text
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.wpcom.jetpack.plugins.module_utils._partner_api import (
+    ALREADY_GONE,
+    CANCELLED,
+    DEFAULT_API_URL,
+    DEFAULT_RETRIES,
+    DEFAULT_RETRY_BUDGET,
+    DEFAULT_TIMEOUT,
+    FAILED,
+    HAS_REQUESTS,
+    KNOWN_SLUGS,
+    UNKNOWN_SITE,
+    PartnerClient,
+    SiteAddressError,
+    cancel_outcome,
+    check_api_url,
+    check_plan_slug,
+    safe_address,
+    site_identifier,
+)
+
+display = Display()
+
+OUTCOMES = (CANCELLED, ALREADY_GONE, UNKNOWN_SITE, FAILED)
+REPORT_FIELDS = ("site", "site_id", "outcome", "changed", "error_code", "http_status", "msg")
+
+ARGUMENT_SPEC = dict(
+    sites=dict(type="list", elements="str", required=True),
+    plan=dict(type="str"),
+    cancel_all=dict(type="bool", default=False),
+    concurrency=dict(type="int", default=16),
+    report_path=dict(type="path"),
+    progress_interval=dict(type="int", default=5),
+    api_url=dict(type="str", default=DEFAULT_API_URL,
+                 fallback=(env_fallback, ["JETPACK_PARTNER_API_URL"])),
+    access_token=dict(type="str", required=True, no_log=True,
+                      fallback=(env_fallback, ["JETPACK_PARTNER_ACCESS_TOKEN"])),
+    validate_certs=dict(type="bool", default=True),
+    timeout=dict(type="int", default=DEFAULT_TIMEOUT),
+    retries=dict(type="int", default=DEFAULT_RETRIES),
+    retry_budget=dict(type="int", default=DEFAULT_RETRY_BUDGET),
+)
+MAX_CONCURRENCY = 64
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+
+        params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        site_ids = self._checked_input(params)
+        if self._play_context.check_mode:
+            raise AnsibleActionFail("check mode is not supported by this action yet; "
+                                    "nothing was sent")
+
+        started = time.monotonic()
+        client = PartnerClient(api_url=params["api_url"], access_token=params["access_token"].strip(),
+                               timeout=params["timeout"], validate_certs=params["validate_certs"],
+                               retries=params["retries"], retry_budget=params["retry_budget"],
+                               pool_size=params["concurrency"], log=display.vvvv)
+        try:
+            sites = self._cancel_all(client, site_ids, params)
+        finally:
+            client.close()
+
+        totals = {outcome: 0 for outcome in OUTCOMES}
+        for site in sites:
+            totals[site["outcome"]] += 1
+        result.update(changed=totals[CANCELLED] > 0, totals=totals, sites=sites,
+                      elapsed=round(time.monotonic() - started, 3))
+
+        unknown = [site["site_id"] for site in sites if site["outcome"] == UNKNOWN_SITE]
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (" and %d more" % (len(unknown) - 10)
+                                               if len(unknown) > 10 else "")
+            result["warnings"] = ["%d site(s) unknown to WordPress.com, nothing cancelled "
+                                  "there; check for mistyped addresses: %s" % (len(unknown), shown)]
+
+        if params["report_path"]:
+            result["report"] = write_reports(params["report_path"], sites, totals)
+
+        if totals[FAILED]:
+            result["failed"] = True
+            result["msg"] = "%d of %d site(s) failed; their plans were not cancelled (see 'sites')" \
+                % (totals[FAILED], len(sites))
+        else:
+            result["msg"] = "cancelled %(cancelled)d, already gone %(already_gone)d, " \
+                            "unknown %(unknown_site)d, failed %(failed)d" % totals
+        return result
+
+    def _checked_input(self, params):
+        """The list of (address, site_id) to work on, or a failure naming every bad entry."""
+        problem = check_api_url(params["api_url"])
+        if problem:
+            raise AnsibleActionFail("option api_url: %s" % problem)
+        if not params["access_token"] or not params["access_token"].strip():
+            raise AnsibleActionFail("option access_token: is empty; get one with the "
+                                    "wpcom.jetpack.jetpack_partner_token lookup")
+        if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
+            raise AnsibleActionFail("option concurrency: must be from 1 to %d, got %d"
+                                    % (MAX_CONCURRENCY, params["concurrency"]))
+        for name, low in (("timeout", 1), ("retries", 0), ("retry_budget", 0),
+                          ("progress_interval", 0)):
+            if params[name] < low:
+                raise AnsibleActionFail("option %s: must be %d or more, got %d"
+                                        % (name, low, params[name]))
+        if params["plan"] is not None:
+            problem = check_plan_slug(params["plan"])
+            if problem:
+                raise AnsibleActionFail("option plan: '%s' %s" % (params["plan"], problem))
+            if params["plan"] not in KNOWN_SLUGS:
+                display.warning("plan '%s' is not a slug this collection knows; sending it "
+                                "as given" % params["plan"])
+        if not HAS_REQUESTS:
+            raise AnsibleActionFail("the Python library 'requests' is required on the controller")
+
+        site_ids, errors, seen = [], [], set()
+        for index, address in enumerate(params["sites"]):
+            try:
+                site_id = site_identifier(address)
+            except SiteAddressError as exc:
+                errors.append("option sites[%d]: '%s' %s" % (index, safe_address(address), exc))
+                continue
+            # Two spellings of one site would otherwise cancel, then report "already gone".
+            if site_id not in seen:
+                seen.add(site_id)
+                site_ids.append((address, site_id))
+        if errors:
+            shown = "; ".join(errors[:20])
+            more = " (and %d more)" % (len(errors) - 20) if len(errors) > 20 else ""
+            raise AnsibleActionFail("%d bad site address(es), nothing was sent: %s%s"
+                                    % (len(errors), shown, more))
+        return site_ids
+
+    def _cancel_all(self, client, site_ids, params):
+        total = len(site_ids)
+        results = [None] * total
+        done = 0
+        counts = {outcome: 0 for outcome in OUTCOMES}
+        started = last_report = time.monotonic()
+        every = max(1, min(1000, total // 10))
+
+        with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
+            futures = {pool.submit(cancel_outcome, client, site_id, params["plan"],
+                                   params["cancel_all"]): index
+                       for index, (address, site_id) in enumerate(site_ids)}
+            for future in as_completed(futures):
+                index = futures[future]
+                outcome = future.result()
+                outcome.pop("warning", None)
+                outcome.pop("failed", None)
+                outcome["site"] = to_text(site_ids[index][0])
+                results[index] = outcome
+                counts[outcome["outcome"]] += 1
+                done += 1
+
+                now = time.monotonic()
+                interval = params["progress_interval"]
+                # Small runs report on time only; large ones also every tenth of the way.
+                by_count = total >= 1000 and done % every == 0
+                if interval and done < total and (by_count or now - last_report >= interval):
+                    last_report = now
+                    display.display("jetpack decommission: %d/%d sites in %.0f s (cancelled %d, "
+                                    "already gone %d, unknown %d, failed %d)"
+                                    % (done, total, now - started, counts[CANCELLED],
+                                       counts[ALREADY_GONE], counts[UNKNOWN_SITE], counts[FAILED]))
+        return results
+
+
+def write_reports(report_path, sites, totals):
+    """Write ``<report_path>.json`` and ``.csv`` atomically; return their paths."""
+    base = report_path[:-5] if report_path.endswith(".json") else report_path
+    directory = os.path.dirname(os.path.abspath(base))
+    os.makedirs(directory, exist_ok=True)
+
+    document = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "totals": totals, "sites": [{k: site.get(k) for k in REPORT_FIELDS}
+                                            for site in sites]}
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=REPORT_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(document["sites"])
+
+    paths = {"json": base + ".json", "csv": base + ".csv"}
+    _atomic_write(paths["json"], json.dumps(document, indent=1, sort_keys=True) + "\n")
+    _atomic_write(paths["csv"], table.getvalue())
+    return paths
+
+
+def _atomic_write(path, text):
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)),
+                                         prefix=".%s." % os.path.basename(path))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
