@@ -27,6 +27,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 
 try:
     import requests
+    import urllib3
     from requests.adapters import HTTPAdapter
 
     HAS_REQUESTS = True
@@ -61,11 +62,19 @@ KNOWN_SLUGS = frozenset(slug for slugs in PLAN_FAMILIES.values() for slug in slu
 # Connection failures and these statuses are worth another try (API.md section 7).
 RETRY_STATUSES = frozenset([429, 500, 502, 503, 504])
 
+# Backoff: the first wait is from 0.25 to 0.5 s, and each step doubles up to 30 s. No wait,
+# a server's Retry-After included, is longer than a minute.
+BACKOFF_BASE = 0.5
+MAX_BACKOFF = 30.0
+MAX_WAIT = 60.0
+
 # Error codes that mean the bearer token itself is no good (API.md section 1, policy).
 TOKEN_ERROR_CODES = frozenset(["invalid_token", "authorization_required", "token_expired"])
 
 _SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _ASCII_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$")
+# str.isdigit() also accepts digits of other scripts and superscripts, which int() refuses.
+_ASCII_DIGITS = re.compile(r"[0-9]+\Z")
 
 
 class SiteAddressError(ValueError):
@@ -82,6 +91,9 @@ class PartnerApiError(Exception):
         self.status = status
         self.error_code = error_code
         self.api_message = api_message
+        # Set by the client for failures another try may cure: the answer was lost, or
+        # the server said to come back later.
+        self.retryable = False
 
     @property
     def is_token_error(self):
@@ -126,7 +138,7 @@ def site_identifier(address):
     if re.search(r"\s", address):
         raise SiteAddressError("contains white space")
 
-    if address.isdigit():
+    if _ASCII_DIGITS.match(address):
         return address
 
     rest = address
@@ -150,7 +162,7 @@ def site_identifier(address):
 
     host, port = _split_port(authority)
     host = _normalise_host(host)
-    if host.isdigit():
+    if _ASCII_DIGITS.match(host):
         raise SiteAddressError("has an all-digit host, which would read as a blog ID")
 
     identifier = host if port is None else "%s:%s" % (host, port)
@@ -172,7 +184,7 @@ def _split_port(authority):
     if not colon:
         return host, None
 
-    if not port.isdigit() or not 0 < int(port) < 65536:
+    if not _ASCII_DIGITS.match(port) or not 0 < int(port) < 65536:
         raise SiteAddressError("has port '%s'; a port is a number from 1 to 65535" % port)
     return host, str(int(port))
 
@@ -320,6 +332,34 @@ class Redactor:
         return text
 
 
+class _BodyTimeout(Exception):
+    """The answer's body did not arrive whole within the call's timeout."""
+
+
+def _is_timeout(exc):
+    if isinstance(exc, requests.Timeout):
+        return True
+    if isinstance(exc, (urllib3.exceptions.ReadTimeoutError, TimeoutError)):
+        return True
+    # requests wraps a read timeout met while streaming a body in a ConnectionError.
+    inner = exc.args[0] if isinstance(exc, requests.ConnectionError) and exc.args else None
+    return isinstance(inner, urllib3.exceptions.ReadTimeoutError)
+
+
+def _body_kind(body, headers):
+    """A few words on what came back instead of JSON, without quoting it."""
+    content_type = ""
+    for name, value in headers.items():
+        if str(name).lower() == "content-type":
+            content_type = str(value).split(";")[0].strip()
+    start = body[:256].lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html")) or content_type == "text/html":
+        return "an HTML page, as a proxy or a wrong api_url sends"
+    if start.startswith((b"{", b"[")):
+        return "JSON cut short"
+    return "%d bytes of %s" % (len(body), content_type or "unknown type")
+
+
 class PartnerClient:
     """The partner API over one ``requests`` session.
 
@@ -340,6 +380,7 @@ class PartnerClient:
         self.redact = Redactor()
         self._log = log or (lambda message: None)
         self._sleep = sleep
+        self._random = random.Random()
         self._token = None
         self.set_token(access_token)
 
@@ -404,7 +445,11 @@ class PartnerClient:
     # --- transport -----------------------------------------------------------------
 
     def _call(self, method, path, call, form=None, authorised=True, retry=True):
-        """Send one call, retrying what is safe to retry, and return its decoded answer."""
+        """Send one call, retrying what is safe to retry, and return its decoded answer.
+
+        The budget counts the time spent in attempts plus the waits asked of ``sleep``, so
+        a test that fakes ``sleep`` sees the decisions a real run would make.
+        """
         url = self.api_url + path
         headers = {"Accept": "application/json"}
         if authorised:
@@ -412,80 +457,145 @@ class PartnerClient:
                 raise PartnerApiError(call, "%s: no access token was given" % call)
             headers["Authorization"] = "Bearer %s" % self._token
 
-        started = time.monotonic()
+        spent = 0.0
         attempt = 0
         while True:
             attempt += 1
-            wait = None
-            try:
-                response = self.session.request(method, url, data=form, headers=headers,
-                                                timeout=self.timeout, allow_redirects=False)
-            except requests.RequestException as exc:
-                reason = self._describe_exception(exc)
-                error = PartnerApiError(call, "%s: %s" % (call, reason), error_code="connection_error")
-            else:
-                result = self._decode(call, response)
-                if not isinstance(result, PartnerApiError):
-                    return result
-                error = result
-                if error.status not in RETRY_STATUSES:
-                    raise error
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
+            began = time.monotonic()
+            result, error, wait = self._attempt(method, url, call, form, headers)
+            spent += time.monotonic() - began
+            if error is None:
+                return result
 
-            elapsed = time.monotonic() - started
+            if not error.retryable:
+                raise error
             if not retry or attempt > self.retries:
                 raise self._gave_up(error, attempt)
 
             if wait is None:
-                wait = random.uniform(0, min(30.0, 0.5 * 2 ** (attempt - 1)))
-            wait = min(wait, 60.0)
-            if elapsed + wait > self.retry_budget:
+                # Equal jitter: the wait never drops below half its step, so the steps grow.
+                step = min(MAX_BACKOFF, BACKOFF_BASE * 2 ** (attempt - 1))
+                wait = step / 2 + self._random.uniform(0, step / 2)
+            wait = min(wait, MAX_WAIT)
+            if spent + wait > self.retry_budget:
                 raise self._gave_up(error, attempt, budget=True)
 
             self._log("%s: attempt %d failed (%s); retrying in %.1f s"
                       % (call, attempt, error.error_code or error.status, wait))
             self._sleep(wait)
+            spent += wait
+
+    def _attempt(self, method, url, call, form, headers):
+        """One try: ``(answer, None, None)`` or ``(None, error, retry_after_or_None)``."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            response = self.session.request(method, url, data=form, headers=headers,
+                                            timeout=self.timeout, allow_redirects=False,
+                                            stream=True)
+            try:
+                body = self._read_body(response, deadline)
+            finally:
+                response.close()
+        except _BodyTimeout:
+            return None, self._lost(call, "no whole answer within %s s" % self.timeout,
+                                    "timeout"), None
+        except requests.exceptions.SSLError as exc:
+            return None, PartnerApiError(call, "%s: %s" % (call, self._describe_exception(exc)),
+                                         error_code="tls_error"), None
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            code = "timeout" if _is_timeout(exc) else "connection_error"
+            return None, self._lost(call, self._describe_exception(exc), code), None
+
+        result = self._decode(call, response, body)
+        if not isinstance(result, PartnerApiError):
+            return result, None, None
+        if result.status in RETRY_STATUSES:
+            result.retryable = True
+            return None, result, retry_after_seconds(response.headers.get("Retry-After"))
+        return None, result, None
+
+    @staticmethod
+    def _lost(call, reason, code):
+        error = PartnerApiError(call, "%s: %s" % (call, reason), error_code=code)
+        error.retryable = True
+        return error
+
+    @staticmethod
+    def _read_body(response, deadline):
+        """The whole body, read against one deadline.
+
+        ``requests`` restarts its read timeout on every byte, so a server that dribbles
+        its answer would otherwise hold a call far longer than ``timeout``.
+        """
+        raw = response.raw
+        read = getattr(raw, "read1", None) or raw.read
+        chunks = []
+        while True:
+            if time.monotonic() > deadline:
+                raise _BodyTimeout()
+            chunk = read(65536, decode_content=True)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
 
     def _gave_up(self, error, attempts, budget=False):
-        if attempts > 1:
-            why = "the retry budget of %s s" % self.retry_budget if budget else "%d attempts" % attempts
-            error.message = "%s (gave up after %s)" % (error.message, why)
+        if attempts > 1 or budget:
+            if budget:
+                why = "the retry budget of %s s would be passed" % self.retry_budget
+            else:
+                why = "%d attempts" % attempts
+            error.message = "%s (gave up after %d attempt(s): %s)" % (error.message, attempts,
+                                                                      why)
             error.args = (error.message,)
         return error
 
     def _describe_exception(self, exc):
-        if isinstance(exc, requests.Timeout):
+        # Only class names and fixed texts: an exception's own text can carry a URL, a
+        # header or a form field echoed back by a proxy.
+        if _is_timeout(exc):
             return "no answer within %s s" % self.timeout
         if isinstance(exc, requests.exceptions.SSLError):
-            return "TLS verification failed (%s)" % self.redact(exc.__class__.__name__)
-        if isinstance(exc, requests.ConnectionError):
-            return "connection failed or was reset (%s)" % exc.__class__.__name__
+            return "TLS verification failed (%s); check the certificate of api_url, or set " \
+                   "validate_certs=false only for a test server" % exc.__class__.__name__
+        if isinstance(exc, (requests.ConnectionError, urllib3.exceptions.ProtocolError,
+                            requests.exceptions.ChunkedEncodingError, OSError)):
+            return "connection failed or was cut off before a whole answer arrived (%s)" \
+                % exc.__class__.__name__
         return "request failed (%s)" % exc.__class__.__name__
 
-    def _decode(self, call, response):
+    def _decode(self, call, response, body=None):
         """The decoded answer of a successful call, or a PartnerApiError describing it."""
-        status, data, headers = read_answer(response.status_code, response.content,
-                                            response.headers)
+        if body is None:
+            body = response.content
+        status, data, headers = read_answer(response.status_code, body, response.headers)
         code, api_message = error_in(data)
         api_message = self.redact(api_message)
 
         if 300 <= status < 400:
-            return PartnerApiError(call, "%s: HTTP %d redirect, which this client does not follow; "
-                                   "set api_url to the API's final address" % (call, status), status=status)
+            return PartnerApiError(call, "%s: HTTP %d redirect, which this client does not follow "
+                                   "(the access token goes to api_url only); set api_url to "
+                                   "the API's final address" % (call, status), status=status)
         if code:
             return PartnerApiError(call, self._error_text(call, status, code, api_message),
                                    status=status, error_code=code, api_message=api_message)
         if status >= 400 or data is None:
-            shape = "a non-JSON body" if data is None else "no error code"
+            if not body or not body.strip():
+                shape = "an empty body"
+            elif data is None:
+                shape = "a body that is not JSON (%s)" % _body_kind(body, headers)
+            else:
+                shape = "no error code"
             text = "%s: HTTP %d with %s" % (call, status, shape)
             if status == 404 and data is None:
-                text += " (a wrong api_url is the likely cause)"
+                text += "; a wrong api_url is the likely cause"
             elif status in (401, 403):
                 text += "; the access token is invalid or revoked: get a new one with the " \
                         "wpcom.jetpack.jetpack_partner_token lookup"
-            elif status < 400:
-                text = "%s: HTTP %d with a body that is not JSON" % (call, status)
-            return PartnerApiError(call, text, status=status, error_code=None)
+            error = PartnerApiError(call, text, status=status,
+                                    error_code="not_json" if data is None else None)
+            # A 2xx whose body was cut short is an answer lost on the way: safe calls retry.
+            error.retryable = status < 300
+            return error
         return data
 
     @staticmethod
