@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) wpcom.jetpack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The bulk path: wpcom.jetpack.jetpack_partner_decommission and the playbook around it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+from conftest import DEMO_SECRET, ROOT, fetch_token, run_module, run_playbook
+
+PLAYBOOK = os.path.join(ROOT, "playbooks", "decommission.yml")
+PARTNER = {"id": "demo-partner", "secret": DEMO_SECRET}
+
+
+def generated(count, faults=(), latency_ms=0):
+    return {"partners": [PARTNER], "latency_ms": latency_ms, "faults": list(faults),
+            "generate": {"count": count, "pattern": "s{n}.bulk.example", "plan": "premium",
+                         "partner": "demo-partner"}}
+
+
+def credentials(sandbox, **extra):
+    return dict({"jetpack_partner_id": "demo-partner", "jetpack_partner_secret": DEMO_SECRET,
+                 "jetpack_api_url": sandbox.url}, **extra)
+
+
+def test_report_is_exact_in_json_and_csv_and_spellings_of_one_site_count_once(
+        sandbox, tmp_path):
+    report = str(tmp_path / "reports" / "teardown")
+    sites = ["https://shop01.example.com/", "SHOP01.example.com", "empty01.example.net",
+             "https://direct01.example.org", "nowhere.example.invalid", "5004"]
+    args = {"sites": sites, "api_url": sandbox.url, "access_token": fetch_token(sandbox),
+            "report_path": report + ".json", "concurrency": 3}
+
+    run = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path)
+
+    result = run.results
+    assert result["changed"] is True, run.output
+    assert result["totals"] == {"cancelled": 2, "already_gone": 2, "unknown_site": 1,
+                                "failed": 0}
+    by_id = {site["site_id"]: site for site in result["sites"]}
+    assert list(by_id) == ["shop01.example.com", "empty01.example.net",
+                           "direct01.example.org", "nowhere.example.invalid", "5004"]
+    assert by_id["5004"]["outcome"] == "cancelled"
+    assert by_id["direct01.example.org"]["error_code"] == "not_jps_plan"
+    assert any("nowhere.example.invalid" in warning for warning in result["warnings"])
+    assert sandbox.products("shop01.example.com") == []
+    assert sandbox.products("example.com:8080") == []
+    assert len(sandbox.calls("cancel")) == 5
+
+    with open(report + ".json", encoding="utf-8") as handle:
+        document = json.load(handle)
+    assert document["totals"] == result["totals"]
+    assert [row["outcome"] for row in document["sites"]] == [
+        "cancelled", "already_gone", "already_gone", "unknown_site", "cancelled"]
+    with open(report + ".csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["site_id"], row["outcome"]) for row in rows] == [
+        (site["site_id"], site["outcome"]) for site in document["sites"]]
+    assert sorted(os.listdir(tmp_path / "reports")) == ["teardown.csv", "teardown.json"]
+
+
+def test_playbook_takes_one_site_as_a_string(sandbox, tmp_path):
+    run = run_playbook(PLAYBOOK, tmp_path,
+                       credentials(sandbox, jetpack_sites="https://www.example.com"))
+
+    assert run.rc == 0, run.output
+    assert "cancelled 1, already gone 0, unknown 0, failed 0" in run.output
+    assert sandbox.products("www.example.com") == []
+    assert sandbox.products("example.com:8080") == [("personal", "demo-partner")]
+
+
+def test_large_run_shows_progress_and_survives_503_and_429(sandbox_factory, tmp_path):
+    count = 1200
+    faults = [{"call": "cancel", "kind": "http_error", "status": 503, "rate": 0.01},
+              {"call": "cancel", "kind": "http_error", "status": 429, "retry_after": "0",
+               "rate": 0.01}]
+    sandbox = sandbox_factory(generated(count, faults))
+    report = str(tmp_path / "run")
+    sites = ["s%d.bulk.example" % n for n in range(count)]
+
+    run = run_playbook(PLAYBOOK, tmp_path,
+                       credentials(sandbox, jetpack_sites=sites, jetpack_report_path=report))
+
+    assert run.rc == 0, run.output[-3000:]
+    progress = [line for line in run.output.splitlines()
+                if line.startswith("jetpack decommission:")]
+    assert len(progress) >= 5
+    assert "cancelled %d, already gone 0, unknown 0, failed 0" % count in run.output
+    assert all(not site["products"] for site in sandbox.sites().values())
+
+    cancels = sandbox.calls("cancel")
+    faulted = [entry for entry in cancels if entry["fault"]]
+    answered = [entry for entry in cancels if not entry["fault"]]
+    assert faulted, "the fault rate should have hit some of 1200 cancels"
+    assert len(answered) == count
+    assert sorted(entry["site"] for entry in answered) == sorted(sites)
+    assert len(sandbox.calls("token")) == 1
+
+    with open(report + ".json", encoding="utf-8") as handle:
+        document = json.load(handle)
+    assert document["totals"]["cancelled"] == count
+    assert {row["outcome"] for row in document["sites"]} == {"cancelled"}
+
+
+def test_bad_options_fail_before_any_request(sandbox, tmp_path):
+    base = {"api_url": sandbox.url, "access_token": "not-used"}
+    cases = [
+        (dict(base, sites=["ok.example.com"], concurrency=0), "option concurrency"),
+        (dict(base, sites=["ok.example.com", "https://bad.example.com/?x=1", "a b"]),
+         "option sites[1]"),
+        (dict(base, sites=["ok.example.com"], plan="Not A Slug"), "option plan"),
+    ]
+    for args, expected in cases:
+        run = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path)
+        assert run.results["failed"] is True
+        assert expected in run.results["msg"], run.results["msg"]
+
+    assert "option sites[2]" in run_module(
+        "wpcom.jetpack.jetpack_partner_decommission", cases[1][0], tmp_path).results["msg"]
+    assert sandbox.requests() == []
