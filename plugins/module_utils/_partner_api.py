@@ -674,7 +674,10 @@ def classify_cancel_error(site_id, exc):
     if advice is None and exc.is_token_error:
         advice = "the access token is invalid or revoked; get a new one with the " \
                  "wpcom.jetpack.jetpack_partner_token lookup"
-    msg = exc.message
-    if advice:
-        msg = "could not cancel the plan of %s: %s (%s)" % (site_id, advice, exc.message)
+    if advice is None:
+        # An answer nobody documented still has to tell the operator where the site stands.
+        advice = "the cancel did not go through, so the site may still carry its plan; " \
+                 "fix the cause the API names and run again (a plan already gone then " \
+                 "shows as no change)"
+    msg = "could not cancel the plan of %s: %s (%s)" % (site_id, advice, exc.message)
     return dict(base, outcome=FAILED, failed=True, msg=msg)
