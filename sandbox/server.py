@@ -292,8 +292,25 @@ class Sandbox:
             if form.get("ftp_user"):
                 answer["ftp_set"] = True
             if form.get("wpcom_user_id"):
-                answer["access_token"] = "owner_" + secrets.token_urlsafe(16)
+                answer["access_token"] = site.get("owner_token") or \
+                    "owner_" + secrets.token_urlsafe(16)
             return 200, answer
+
+    def upgrade_paths(self, partner, site_id):
+        """Per family, the slugs above what the site holds that its plan does not include."""
+        del partner
+        with self.lock:
+            site = self.find_site(site_id)
+            held = [p["slug"] for p in site["products"]]
+            included = set()
+            for slug in held:
+                included |= INCLUDED_IN.get(slug, set())
+            paths = {}
+            for family, slugs in self.catalogue.items():
+                ranks = [slugs.index(slug) for slug in held if slug in slugs]
+                floor = max(ranks) if ranks else -1
+                paths[family] = [slug for slug in slugs[floor + 1:] if slug not in included]
+            return 200, paths
 
     def _site_for_url(self, siteurl):
         bare = siteurl.split("://", 1)[-1].rstrip("/")
@@ -402,6 +419,9 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 5 and parts[:3] == ["rest", "v1.4", "jpphp"] \
                 and parts[4] == "status" and method == "GET":
             return "status", urllib.parse.unquote(parts[3])
+        if len(parts) == 5 and parts[:3] == ["rest", "v1.3", "jpphp"] \
+                and parts[4] == "upgrade-paths" and method == "GET":
+            return "upgrade_paths", urllib.parse.unquote(parts[3])
         return "unknown", None
 
     def _dispatch(self, call, method, site_id, form, token):
@@ -414,6 +434,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.sandbox.cancel(partner, site_id, form)
         if call == "status":
             return self.sandbox.status(partner, site_id)
+        if call == "upgrade_paths":
+            return self.sandbox.upgrade_paths(partner, site_id)
         return self.sandbox.provision(partner, form)
 
     def _apply_fault(self, fault, token):

@@ -68,6 +68,9 @@ BACKOFF_BASE = 0.5
 MAX_BACKOFF = 30.0
 MAX_WAIT = 60.0
 
+# A provision answered by these may still have been carried out (API.md section 7).
+LOST_ANSWER_STATUSES = frozenset([500, 502, 504])
+
 # Error codes that mean the bearer token itself is no good (API.md section 1, policy).
 TOKEN_ERROR_CODES = frozenset(["invalid_token", "authorization_required", "token_expired"])
 
@@ -439,8 +442,73 @@ class PartnerClient:
         """Provision a plan (API.md section 3). ``form`` holds the fields as sent."""
         for key in ("ssh_pass", "ssh_private_key", "ftp_pass"):
             self.redact.add(form.get(key))
-        return self._call("POST", "/rest/v1.3/jpphp/provision",
-                          "provision %s" % form.get("siteurl"), form=form, retry=retry)
+        form = dict(form)
+        path = "/rest/v1.3/jpphp/provision"
+        tracking = form.pop("partner-tracking-id", None)
+        if tracking:
+            # A query parameter, not a form field (API.md section 3).
+            path += "?partner-tracking-id=" + quote(str(tracking), safe="")
+        return self._call("POST", path, "provision %s" % form.get("siteurl"), form=form,
+                          retry=retry)
+
+    def upgrade_paths(self, site_id):
+        """What can still be provisioned on a site, by family (API.md section 8)."""
+        return self._call("GET", "/rest/v1.3/jpphp/%s/upgrade-paths" % quote(site_id, safe=":"),
+                          "upgrade-paths %s" % site_id)
+
+    def provision_once(self, form, site_id):
+        """Provision without ever provisioning twice by accident.
+
+        A provision whose answer was lost (connection error, HTTP 500, 502 or 504) may
+        have been carried out all the same, so instead of sending it again blindly, the
+        site's status is read first: if the plan is there for this partner, the lost
+        answer is replaced by one marked ``recovered``; if not, the provision is sent
+        again. 429 and 503 mean the request was not handled and are simply retried.
+        """
+        slug = form.get("plan")
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.provision(form, retry=False)
+            except PartnerApiError as exc:
+                error = exc
+
+            lost = error.error_code in ("connection_error", "timeout") \
+                or error.status in LOST_ANSWER_STATUSES
+            if not lost and error.status not in RETRY_STATUSES:
+                raise error
+            if attempt > self.retries:
+                raise self._gave_up(error, attempt)
+
+            step = min(30.0, 0.5 * 2 ** (attempt - 1))
+            wait = random.uniform(step / 2, step)
+            if time.monotonic() - started + wait > self.retry_budget:
+                raise self._gave_up(error, attempt, budget=True)
+            self._log("%s: attempt %d failed (%s); retrying in %.1f s"
+                      % (error.call, attempt, error.error_code or error.status, wait))
+            self._sleep(wait)
+            if not lost:
+                continue
+
+            try:
+                status = parse_status(self.status(site_id))
+            except PartnerApiError as status_error:
+                if status_error.error_code != "invalid_blog":
+                    error.message = "%s; the site's status could not be read to tell whether " \
+                                    "the plan was provisioned (%s)" % (error.message,
+                                                                       status_error.message)
+                    error.args = (error.message,)
+                    raise error
+                status = empty_status()
+            held = [p for p in status["products"]
+                    if p["slug"] == slug and p["provisioned_by_calling_partner"]]
+            if held:
+                self._log("%s: the answer was lost but the site carries %s: not sent again"
+                          % (error.call, slug))
+                return {"success": True, "recovered": True, "auth_required": None,
+                        "next_url": None, "pending": held[0]["pending"]}
 
     # --- transport -----------------------------------------------------------------
 
@@ -681,3 +749,283 @@ def classify_cancel_error(site_id, exc):
                  "shows as no change)"
     msg = "could not cancel the plan of %s: %s (%s)" % (site_id, advice, exc.message)
     return dict(base, outcome=FAILED, failed=True, msg=msg)
+
+
+# --- status, plans and provisioning (API.md sections 3, 5, 6 and 8) ------------------
+
+PLANS_FAMILY = "jetpack-plans"
+
+# Provision outcomes of the single-site module.
+PROVISIONED = "provisioned"
+UPGRADED = "upgraded"
+DOWNGRADED = "downgraded"
+ALREADY_PRESENT = "already_present"
+INCLUDED_IN_PLAN = "included_in_plan"
+
+
+def rank_of(slug):
+    """Position of a known slug in its family, lowest first; None for an unknown slug."""
+    family = family_of(slug)
+    return None if family is None else PLAN_FAMILIES[family].index(slug)
+
+
+def empty_status():
+    """The status of a site WordPress.com does not know yet: it carries nothing."""
+    return {"known": False, "connected": False, "has_backups_credentials": False,
+            "products": []}
+
+
+def parse_status(data):
+    """A v1.4 status answer (API.md section 5) in the collection's stable shape.
+
+    ``known``, ``connected``, ``has_backups_credentials`` and ``products``, each product
+    with ``slug``, ``family`` (None for a slug the collection does not know), ``pending``,
+    ``provisioned_by_partner`` and ``provisioned_by_calling_partner``, in the API's order.
+    The deprecated v1.3 product fields are read too, so either answer gives the same shape.
+    """
+    if not isinstance(data, dict):
+        raise PartnerApiError("status", "status: the answer is not a JSON object",
+                              error_code="unexpected_answer")
+
+    blog = data.get("blog") if isinstance(data.get("blog"), dict) else {}
+    products = []
+    for item in data.get("products") or []:
+        slug = item.get("slug") or item.get("product") if isinstance(item, dict) else None
+        if not slug:
+            continue
+        by_partner = item.get("is_provisioned_by_partner", item.get("is_partner_product"))
+        pending = item.get("is_pending", item.get("has_pending_product"))
+        products.append({
+            "slug": str(slug),
+            "family": family_of(str(slug)),
+            "pending": bool(pending),
+            "provisioned_by_partner": bool(by_partner),
+            "provisioned_by_calling_partner": bool(item.get("is_provisioned_by_calling_partner")),
+        })
+
+    connected = blog.get("is_connected", data.get("is_connected"))
+    credentials = blog.get("has_backups_credentials", data.get("has_backups_credentials"))
+    return {"known": True, "connected": bool(connected),
+            "has_backups_credentials": bool(credentials), "products": products}
+
+
+def products_view(status):
+    """What a diff shows of a site: its products, without the derived family."""
+    keys = ("slug", "pending", "provisioned_by_partner", "provisioned_by_calling_partner")
+    return [{key: product[key] for key in keys} for product in status["products"]]
+
+
+def site_plan(status):
+    """Slug of the plan (jetpack-plans family) a site carries, or None."""
+    for product in status["products"]:
+        if product["family"] == PLANS_FAMILY:
+            return product["slug"]
+    return None
+
+
+def status_error_text(site_id, exc):
+    """Why a status could not be read, and what to do about it."""
+    if exc.error_code == "partner_key_disabled":
+        return "status %s: the partner key is disabled; contact Jetpack partner support " \
+               "(%s)" % (site_id, exc.message)
+    if exc.error_code == "invalid_scope" or exc.is_token_error:
+        return "status %s: the access token is not a valid partner token; get one with the " \
+               "wpcom.jetpack.jetpack_partner_token lookup (%s)" % (site_id, exc.message)
+    return ("cannot read the status of %s, so this module cannot tell what the site carries "
+            "and sends nothing that changes it. Sites provisioned with a partner's non-billed "
+            "test key have no status; manage those by hand. (%s)" % (site_id, exc.message))
+
+
+def decide_provision(status, slug, allow_downgrade=False):
+    """What provisioning ``slug`` on a site in ``status`` would do (API.md sections 3, 6).
+
+    Returns a dict with ``action`` (none, provision, upgrade, downgrade, refuse),
+    ``replaces`` (the product it takes the place of, or None) and ``msg``. A pending
+    product counts as present. ``refuse`` means a real run would fail, for the reason in
+    ``msg`` and the code in ``error_code``.
+    """
+    products = status["products"]
+    for product in products:
+        if product["slug"] != slug:
+            continue
+        if product["provisioned_by_calling_partner"]:
+            state = "pending activation" if product["pending"] else "active"
+            return {"action": "none", "replaces": None,
+                    "msg": "%s is already provisioned by this partner (%s)" % (slug, state)}
+        who = "another partner" if product["provisioned_by_partner"] \
+            else "someone outside the partner API (bought directly, for example)"
+        return {"action": "refuse", "replaces": None, "error_code": "held_elsewhere",
+                "msg": "the site already carries %s, provisioned by %s; this partner cannot "
+                       "take it over: its owner must cancel it first" % (slug, who)}
+
+    family = family_of(slug)
+    if family is None:
+        return {"action": "provision", "replaces": None,
+                "msg": "%s is not a slug this collection knows: the server decides" % slug}
+
+    same_family = [p for p in products if p["family"] == family]
+    if not same_family:
+        return {"action": "provision", "replaces": None, "msg": "provision %s" % slug}
+
+    current = max(same_family, key=lambda p: rank_of(p["slug"]))
+    if rank_of(current["slug"]) < rank_of(slug):
+        return {"action": "upgrade", "replaces": current,
+                "msg": "upgrade %s to %s" % (current["slug"], slug)}
+
+    if not allow_downgrade:
+        return {"action": "refuse", "replaces": current,
+                "error_code": "plan_downgrade_disallowed",
+                "msg": "plan_downgrade_disallowed: the site has %s, higher than %s in the %s "
+                       "family, and WordPress.com refuses a downgrade. The documented way is "
+                       "to cancel %s, then provision %s: set allow_downgrade to true to do "
+                       "that" % (current["slug"], slug, family, current["slug"], slug)}
+    if not current["provisioned_by_calling_partner"]:
+        return {"action": "refuse", "replaces": current, "error_code": "held_elsewhere",
+                "msg": "the site has %s, higher than %s, provisioned by another partner or "
+                       "outside the partner API; this partner cannot cancel it, so it cannot "
+                       "downgrade" % (current["slug"], slug)}
+    return {"action": "downgrade", "replaces": current,
+            "msg": "cancel %s, then provision %s" % (current["slug"], slug)}
+
+
+def offered_slugs(answer):
+    """Every slug an upgrade-paths answer (API.md section 8) still offers.
+
+    Reads a mapping of family to slugs, or a list of families each with its slugs under
+    ``products`` or ``slugs``, with or without an ``upgrade_paths`` wrapper.
+    """
+    if isinstance(answer, dict) and "upgrade_paths" in answer:
+        answer = answer["upgrade_paths"]
+    if isinstance(answer, dict):
+        families = list(answer.values())
+    else:
+        families = answer if isinstance(answer, list) else []
+
+    offered = set()
+    for family in families:
+        if isinstance(family, dict):
+            family = family.get("products") or family.get("slugs") or []
+        for item in family if isinstance(family, list) else []:
+            slug = item.get("slug") if isinstance(item, dict) else item
+            if isinstance(slug, str):
+                offered.add(slug)
+    return offered
+
+
+def predict_after(status, slug, action, replaces, pending):
+    """The site's status after a provision decided by decide_provision."""
+    after = dict(status, known=True, products=[dict(p) for p in status["products"]])
+    if action in ("none", "refuse"):
+        return after
+    if replaces is not None:
+        after["products"] = [p for p in after["products"] if p["slug"] != replaces["slug"]]
+    after["products"].append({"slug": slug, "family": family_of(slug), "pending": bool(pending),
+                              "provisioned_by_partner": True,
+                              "provisioned_by_calling_partner": True})
+    return after
+
+
+def predict_cancel(status, plan=None, cancel_all=False):
+    """What a cancel (API.md section 4) would do to a site in ``status``.
+
+    Returns ``(outcome, error_code, after)``, the outcome as cancel_outcome names it.
+    Without ``plan``, the cancel takes the site's plan, as the API does.
+    """
+    products = status["products"]
+    if not status["known"]:
+        return UNKNOWN_SITE, "invalid_blog", status
+
+    if cancel_all:
+        kept = [p for p in products if not p["provisioned_by_calling_partner"]]
+        if len(kept) == len(products):
+            return ALREADY_GONE, None, status
+        return CANCELLED, None, dict(status, products=kept)
+
+    if plan:
+        targets = [p for p in products if p["slug"] == plan]
+    else:
+        targets = [p for p in products if p["family"] == PLANS_FAMILY]
+    if not targets:
+        return ALREADY_GONE, None, status
+
+    target = targets[0]
+    if not target["provisioned_by_partner"]:
+        return ALREADY_GONE, "not_jps_plan", status
+    if not target["provisioned_by_calling_partner"]:
+        return FAILED, "incorrect_partner_key", status
+    return CANCELLED, None, dict(status, products=[p for p in products if p is not target])
+
+
+_PROVISION_ADVICE = {
+    "activation_limit_reached": "the partner key has no activations left for this plan; "
+                                "cancel plans no longer used or ask Jetpack partner support "
+                                "for a higher limit",
+    "partner_key_disabled": "the partner key is disabled; contact Jetpack partner support",
+    "site_inaccessible": "WordPress.com could not reach the site at siteurl; check that the "
+                         "site is online, public, not in maintenance mode and not behind a "
+                         "firewall that blocks WordPress.com, and that siteurl is right",
+    "invalid_local_user": "local_user must name an existing user of the WordPress site (login, "
+                          "ID or e-mail)",
+    "input_error": "local_user must name an existing user of the WordPress site (login, ID or "
+                   "e-mail); create the user or give another",
+    "invalid_siteurl": "siteurl must be the full URL of the WordPress core files, with scheme",
+    "invalid_plan": "the server does not know this plan or product, or the partner key does "
+                    "not allow it; check the slug",
+    "plan_downgrade_disallowed": "the site has a higher plan; set allow_downgrade to true to "
+                                 "cancel it first and provision the lower one",
+    "invalid_scope": "the access token is not a Jetpack partner token; get one with the "
+                     "wpcom.jetpack.jetpack_partner_token lookup",
+}
+
+
+def is_remote_provision_error(exc):
+    return exc.error_code == "method_not_found" and "remoteprovision" in (
+        exc.api_message or "").lower()
+
+
+def provision_error_text(site_id, exc):
+    """A provision failure, with what to do about it (API.md section 3)."""
+    if exc.error_code == "method_not_found" and not is_remote_provision_error(exc):
+        return ("could not provision %s: WordPress.com could not register the site "
+                "(remoteRegister). Install and activate Jetpack on the site (and take it out "
+                "of safe mode), or give siteurl with its scheme, https:// for a site that "
+                "redirects http to https; not retried (%s)" % (site_id, exc.message))
+    if is_remote_provision_error(exc):
+        return ("could not provision %s: the site's Jetpack tokens do not match WordPress.com "
+                "even after re-registering with force_register; reconnect Jetpack from the "
+                "site's wp-admin (%s)" % (site_id, exc.message))
+    advice = _PROVISION_ADVICE.get(exc.error_code)
+    if advice is None and exc.is_token_error:
+        advice = _PROVISION_ADVICE["invalid_scope"]
+    if advice is None:
+        return "could not provision %s: %s" % (site_id, exc.message)
+    return "could not provision %s: %s (%s)" % (site_id, advice, exc.message)
+
+
+def provision_plan(client, form, site_id):
+    """Provision, with the recoveries of API.md section 3; returns ``(answer, notes)``.
+
+    A ``remoteProvision`` kind of ``method_not_found`` is sent once more with
+    ``force_register``. The owner's ``access_token`` that an answer may carry is taken
+    out and only its presence kept, as ``owner_token_returned``.
+    """
+    notes = []
+    try:
+        answer = client.provision_once(form, site_id)
+    except PartnerApiError as exc:
+        if not is_remote_provision_error(exc) or form.get("force_register") == "true":
+            raise
+        notes.append("the site's Jetpack tokens no longer matched WordPress.com "
+                     "(method_not_found, remoteProvision): provisioned again with "
+                     "force_register")
+        answer = client.provision_once(dict(form, force_register="true"), site_id)
+
+    if not isinstance(answer, dict) or answer.get("success") is not True:
+        raise PartnerApiError("provision %s" % site_id, "provision %s: the answer did not say "
+                              "success; run again to find out whether the plan is there"
+                              % site_id, error_code="unexpected_answer")
+    answer = dict(answer)
+    owner_token = answer.pop("access_token", None)
+    client.redact.add(owner_token)
+    answer["owner_token_returned"] = bool(owner_token)
+    return answer, notes
