@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import email.utils
 import json
 import os
 import random
@@ -126,7 +127,12 @@ class Sandbox:
     # --- faults and bookkeeping ------------------------------------------------------
 
     def take_fault(self, call, site):
-        """The fault to apply to this request, if any; counts it down."""
+        """The fault to apply to this request, if any; counts it down.
+
+        Faults of kind ``delay`` only add their ``delay_ms`` and let the next matching
+        fault act too, so latency per call can be combined with any other fault.
+        """
+        delay_ms = 0.0
         with self.lock:
             for fault in self.faults:
                 if fault.get("call", call) != call:
@@ -134,14 +140,21 @@ class Sandbox:
                 if fault.get("site") and fault["site"] != site:
                     continue
                 if "rate" in fault:
-                    if self.random.random() < float(fault["rate"]):
-                        return fault
+                    if self.random.random() >= float(fault["rate"]):
+                        continue
+                else:
+                    remaining = fault.get("count", 1)
+                    if remaining <= 0:
+                        continue
+                    fault["count"] = remaining - 1
+                if fault.get("kind") == "delay":
+                    delay_ms += float(fault.get("delay_ms", 0))
                     continue
-                remaining = fault.get("count", 1)
-                if remaining <= 0:
-                    continue
-                fault["count"] = remaining - 1
-                return fault
+                taken = dict(fault)
+                taken["delay_ms"] = delay_ms + float(fault.get("delay_ms", 0))
+                return taken
+        if delay_ms:
+            return {"kind": "delay", "delay_ms": delay_ms}
         return None
 
     def count(self, name):
@@ -386,17 +399,22 @@ class Handler(BaseHTTPRequestHandler):
         delay = self.sandbox.latency + (float(fault.get("delay_ms", 0)) / 1000 if fault else 0)
         if delay:
             time.sleep(delay)
-        if fault and self._apply_fault(fault, token):
-            entry["status"] = "fault"
+        def produce():
+            try:
+                status, body = self._dispatch(call, method, site_id, form, token)
+            except ApiError as exc:
+                status, body = exc.status, {"error": exc.code, "message": exc.message}
+            entry["status"] = status
+            if isinstance(body, dict):
+                entry["error"] = body.get("error")
+                entry["success"] = body.get("success")
+            return status, body
+
+        if fault and self._apply_fault(fault, token, form, produce):
+            entry.setdefault("status", "fault")
             return
 
-        try:
-            status, body = self._dispatch(call, method, site_id, form, token)
-        except ApiError as exc:
-            status, body = exc.status, {"error": exc.code, "message": exc.message}
-        entry["status"] = status
-        if isinstance(body, dict):
-            entry["error"] = body.get("error")
+        status, body = produce()
         self._answer(status, body, query)
 
     @staticmethod
@@ -438,39 +456,75 @@ class Handler(BaseHTTPRequestHandler):
             return self.sandbox.upgrade_paths(partner, site_id)
         return self.sandbox.provision(partner, form)
 
-    def _apply_fault(self, fault, token):
-        """Act out a fault. True when it replaced the answer."""
+    def _apply_fault(self, fault, token, form, produce):
+        """Act out a fault. True when it replaced the answer.
+
+        ``http_error`` and ``truncated`` stand for a proxy that answers in the API's place,
+        so the call itself never runs; with ``"apply": true``, ``truncated`` and ``drop``
+        run it first and lose its answer on the way back. ``slow_body`` always runs the
+        call and then dribbles its real answer, ``byte_delay_ms`` per byte.
+        """
         kind = fault.get("kind")
         if kind == "http_error":
             status = int(fault.get("status", 502))
-            html = "<html><head><title>%d</title></head><body>Bad gateway</body></html>" % status
+            title = "%d %s" % (status, self.responses.get(status, ("Error",))[0])
+            html = ("<!DOCTYPE html>\n<html><head><title>%s</title></head><body><h1>%s</h1>"
+                    "<hr><center>nginx</center></body></html>" % (title, title))
             headers = {}
             if fault.get("retry_after") is not None:
                 headers["Retry-After"] = str(fault["retry_after"])
+            elif fault.get("retry_after_date") is not None:
+                headers["Retry-After"] = email.utils.formatdate(
+                    time.time() + float(fault["retry_after_date"]), usegmt=True)
             self._send(status, html.encode(), "text/html", headers)
             return True
         if kind == "drop":
+            if fault.get("apply"):
+                produce()
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return True
         if kind == "truncated":
-            self._send(200, b'{"success": tr', "application/json", {})
+            payload = b'{"success": tr'
+            if fault.get("apply"):
+                payload = json.dumps(produce()[1]).encode()[:-3]
+            # The length promises more than is sent, then the connection goes.
+            lines = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" \
+                    "Content-Length: %d\r\n\r\n" % (len(payload) + 3)
+            self.wfile.write(lines.encode() + payload)
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
             return True
         if kind == "revoke_token":
             with self.sandbox.lock:
                 if token in self.sandbox.tokens:
                     self.sandbox.tokens[token]["revoked"] = True
             return False
+        if kind == "echo_secrets":
+            # A misbehaving server that quotes the request back, credentials included.
+            secret = form.get("client_secret", "")
+            text = "bad request: Authorization: Bearer %s; client_secret=%s; %s; %s" % (
+                token, secret, urllib.parse.quote(token, safe=""),
+                urllib.parse.quote_plus(secret))
+            body = json.dumps({"error": "invalid_request", "message": text,
+                               "request": {"headers": {"Authorization": "Bearer " + token},
+                                           "form": form}})
+            self._send(400, body.encode(), "application/json", {})
+            return True
         if kind == "slow_body":
-            body = b'{"success": true}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            for byte in body:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-                time.sleep(float(fault.get("byte_delay_ms", 100)) / 1000)
+            status, answer = produce()
+            body = json.dumps(answer).encode()
+            self.wfile.write(("HTTP/1.1 %d OK\r\nContent-Type: application/json\r\n"
+                              "Content-Length: %d\r\n\r\n" % (status, len(body))).encode())
+            self.wfile.flush()
+            try:
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(float(fault.get("byte_delay_ms", 100)) / 1000)
+            except OSError:
+                self.close_connection = True
             return True
         return False
 

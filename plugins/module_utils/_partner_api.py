@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import traceback
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, urlsplit
 
 try:
     import requests
@@ -148,7 +148,8 @@ def site_identifier(address):
     scheme_match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", rest)
     if scheme_match:
         if scheme_match.group(1).lower() not in ("http", "https"):
-            raise SiteAddressError("has scheme '%s'; only http:// or https://" % scheme_match.group(1))
+            raise SiteAddressError("has scheme '%s'; only http:// or https://"
+                                   % scheme_match.group(1))
         rest = rest[scheme_match.end():]
     elif "://" in rest:
         raise SiteAddressError("has a malformed scheme")
@@ -311,28 +312,48 @@ def retry_after_seconds(value, now=None):
 
 
 class Redactor:
-    """Replaces every known secret, plain or URL-encoded, in text about to be shown."""
+    """Replaces every known secret in text about to be shown.
+
+    A server or proxy that quotes a request back may encode any part of it, so each
+    character of a secret is matched as itself, as its %XX escape in either case, as
+    ``+`` for a space, and as ``\\/`` for a ``/`` in JSON text.
+    """
 
     def __init__(self):
         self._secrets = set()
+        self._pattern = None
         self._lock = threading.Lock()
 
     def add(self, secret):
         if not secret or len(str(secret)) < 4:
             return
-        secret = str(secret)
         with self._lock:
-            self._secrets.update({secret, quote(secret, safe=""), quote_plus(secret)})
+            self._secrets.add(str(secret))
+            self._pattern = re.compile("|".join(
+                _any_encoding(item) for item in sorted(self._secrets, key=len, reverse=True)))
 
     def __call__(self, text):
         if text is None:
             return None
         text = str(text)
         with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+            pattern = self._pattern
+        return pattern.sub(REDACTED, text) if pattern else text
+
+
+def _any_encoding(secret):
+    parts = []
+    for char in secret:
+        escaped = "".join("%" + "".join("[%s%s]" % (digit.lower(), digit)
+                                        for digit in "%02X" % byte)
+                          for byte in char.encode("utf-8"))
+        forms = [re.escape(char), escaped]
+        if char == " ":
+            forms.append(r"\+")
+        if char == "/":
+            forms.append(r"\\/")
+        parts.append("(?:%s)" % "|".join(forms))
+    return "".join(parts)
 
 
 class _BodyTimeout(Exception):
@@ -559,7 +580,7 @@ class PartnerClient:
         try:
             response = self.session.request(method, url, data=form, headers=headers,
                                             timeout=self.timeout, allow_redirects=False,
-                                            stream=True)
+                                            stream=True, verify=self.session.verify)
             try:
                 body = self._read_body(response, deadline)
             finally:
