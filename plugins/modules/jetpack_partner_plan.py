@@ -24,7 +24,7 @@ description:
     through the partner API, and a site WordPress.com does not know are all reported as no
     change.
   - A provision whose answer was lost on the way back (connection error, HTTP 500, 502 or
-    504) is not sent again blindly: the site's status is read, and the provision is sent
+    504) is not sent again blindly; the site's status is read, and the provision is sent
     again only when the plan is not there.
 author:
   - wpcom.jetpack contributors
@@ -193,7 +193,7 @@ options:
       - FTP port; the server uses 21 when it is not given. Requires O(ftp_user).
     type: int
 notes:
-  - Set C(no_log) on no task: the token and every password and key are already hidden.
+  - Set C(no_log) on no task; the token and every password and key are already hidden.
     Do set it on any task that stores the result of the
     M(wpcom.jetpack.jetpack_partner_token) lookup in a fact.
   - To cancel many sites in one task, use M(wpcom.jetpack.jetpack_partner_decommission),
