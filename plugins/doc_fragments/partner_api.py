@@ -16,10 +16,9 @@ options:
       - Must be C(https://) unless its host is a loopback address, as a local sandbox is.
       - The client never follows a redirect, so the access token is never sent to another host.
       - Set it once for many tasks with C(module_defaults) and C(group/wpcom.jetpack.partner).
+      - When not set, the E(JETPACK_PARTNER_API_URL) environment variable is used.
     type: str
     default: https://public-api.wordpress.com
-    env:
-      - name: JETPACK_PARTNER_API_URL
   validate_certs:
     description:
       - Verify the TLS certificate of O(api_url). Leave it on except against a test server.
@@ -54,10 +53,9 @@ options:
     description:
       - Partner access token from the M(wpcom.jetpack.jetpack_partner_token) lookup.
       - Never shown in output or logs.
+      - When not set, the E(JETPACK_PARTNER_ACCESS_TOKEN) environment variable is used.
     type: str
     required: true
-    env:
-      - name: JETPACK_PARTNER_ACCESS_TOKEN
 """
 
     PLUGIN = r"""

@@ -16,7 +16,7 @@ description:
   - One token is requested per distinct set of credentials and O(api_url) in a process;
     later uses in the same process get the same token without a request.
 author:
-  - wpcom.jetpack contributors
+  - wpcom.jetpack contributors (!UNKNOWN)
 requirements:
   - requests
 extends_documentation_fragment:

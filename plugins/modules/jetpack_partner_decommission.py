@@ -24,12 +24,14 @@ description:
     sites (at most every 1000) while it works.
   - Runs on the controller, whatever the host of the task.
 author:
-  - wpcom.jetpack contributors
+  - wpcom.jetpack contributors (!UNKNOWN)
 requirements:
   - requests
 extends_documentation_fragment:
   - wpcom.jetpack.partner_api
   - wpcom.jetpack.partner_api.token
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: none

@@ -27,12 +27,14 @@ description:
     504) is not sent again blindly; the site's status is read, and the provision is sent
     again only when the plan is not there.
 author:
-  - wpcom.jetpack contributors
+  - wpcom.jetpack contributors (!UNKNOWN)
 requirements:
   - requests
 extends_documentation_fragment:
   - wpcom.jetpack.partner_api
   - wpcom.jetpack.partner_api.token
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
