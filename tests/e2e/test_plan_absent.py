@@ -10,6 +10,8 @@ log must stay empty.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import fetch_token, run_playbook
@@ -43,9 +45,18 @@ PLAYBOOK = """
       register: refusals
       ignore_errors: true
 
+    - name: the same bad values in the bulk module's list, after a good one
+      wpcom.jetpack.jetpack_partner_decommission:
+        sites: "{{ ['shop08.example.com'] + bad_sites }}"
+        api_url: "{{ quiet_url }}"
+        access_token: "{{ token }}"
+      register: bulk_refusal
+      ignore_errors: true
+
     - name: save the results for the test
       ansible.builtin.copy:
-        content: "{{ {'outcomes': outcomes.results, 'refusals': refusals.results} | to_json }}"
+        content: "{{ {'outcomes': outcomes.results, 'refusals': refusals.results,
+                      'bulk': bulk_refusal} | to_json }}"
         dest: "{{ result_file }}"
         mode: "0600"
 """
@@ -98,7 +109,8 @@ def run(tmp_path_factory):
         yield {"played": played, "outcomes": outcomes, "token": token, "before": before,
                "after": busy.sites(), "busy_log": busy.requests(),
                "quiet_log": quiet.requests(),
-               "refusals": played.results.get("refusals", [])}
+               "refusals": played.results.get("refusals", []),
+               "bulk": played.results.get("bulk", {})}
     finally:
         busy.stop()
         quiet.stop()
@@ -210,6 +222,22 @@ def test_bad_site_values_fail_naming_the_option(run, index, reason):
     assert result["msg"].startswith("option site: ")
     assert reason in result["msg"]
     assert "outcome" not in result
+
+
+def test_bad_values_in_the_bulk_list_fail_naming_each_entry(run):
+    result = run["bulk"]
+    reasons = ["query string", "fragment", "user info", "white space", "white space",
+               "is empty"]
+
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith("%d bad site address(es), nothing was sent: "
+                                    % len(BAD_SITES))
+    for index, reason in enumerate(reasons, start=1):
+        entry = re.search(r"option sites\[%d\]: '[^']*' ([^;]*)" % index, result["msg"])
+        assert entry and reason in entry.group(1), result["msg"]
+    assert "option sites[0]" not in result["msg"]
+    assert USER_INFO_PASSWORD not in result["msg"]
+    assert "sites" not in result and "totals" not in result
 
 
 def test_bad_site_values_send_nothing(run):
