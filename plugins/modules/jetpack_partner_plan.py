@@ -51,6 +51,9 @@ attributes:
       - V(before) and V(after) list the site's products, each with its slug, whether it
         is pending, and whether it was provisioned by a partner and by this partner.
       - Diff mode reads the site's status also with O(state=absent).
+  platform:
+    support: full
+    platforms: posix
   action_group:
     support: full
     membership:

@@ -17,12 +17,14 @@ description:
     provisioned with a partner's non-billed test key), are reported in the list, not as
     a failure. A disabled partner key or a bad token fails the task.
 author:
-  - wpcom.jetpack contributors
+  - wpcom.jetpack contributors (!UNKNOWN)
 requirements:
   - requests
 extends_documentation_fragment:
   - wpcom.jetpack.partner_api
   - wpcom.jetpack.partner_api.token
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
@@ -30,6 +32,9 @@ attributes:
       - Only reads; check mode changes nothing about what it does.
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
   action_group:
     support: full
     membership:

@@ -92,8 +92,8 @@ def test_check_mode_predicts_every_case_and_sends_only_reads(sandbox_factory, tm
     assert checked.results, checked.output
     check_calls = sandbox.requests()[1:]
     assert sandbox.sites() == before_state
-    assert {(r["call"], r["method"]) for r in check_calls} <= {("status", "GET"),
-                                                                ("upgrade_paths", "GET")}
+    reads = {("status", "GET"), ("upgrade_paths", "GET")}
+    assert {(r["call"], r["method"]) for r in check_calls} <= reads
     assert [r for r in check_calls if r["call"] == "status"], "check mode read no status"
 
     real = run_playbook(text, tmp_path, variables, args=("--diff",))
