@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -90,7 +91,7 @@ class ActionModule(ActionBase):
                                retries=params["retries"], retry_budget=params["retry_budget"],
                                pool_size=params["concurrency"], log=display.vvvv)
         try:
-            sites = self._cancel_all(client, site_ids, params)
+            sites, stopped_because = self._cancel_all(client, site_ids, params)
         finally:
             client.close()
 
@@ -112,8 +113,10 @@ class ActionModule(ActionBase):
 
         if totals[FAILED]:
             result["failed"] = True
-            result["msg"] = "%d of %d site(s) failed; their plans were not cancelled (see 'sites')" \
-                % (totals[FAILED], len(sites))
+            result["msg"] = "%d of %d site(s) failed; their plans were not cancelled (see " \
+                            "'sites')" % (totals[FAILED], len(sites))
+            if stopped_because:
+                result["msg"] += "; the run stopped early because %s" % stopped_because
         else:
             result["msg"] = "cancelled %(cancelled)d, already gone %(already_gone)d, " \
                             "unknown %(unknown_site)d, failed %(failed)d" % totals
@@ -165,6 +168,7 @@ class ActionModule(ActionBase):
 
     def _cancel_all(self, client, site_ids, params):
         total = len(site_ids)
+        breaker = RunBreaker(connection_limit=max(3, params["concurrency"]))
         results = [None] * total
         done = 0
         counts = {outcome: 0 for outcome in OUTCOMES}
@@ -172,12 +176,16 @@ class ActionModule(ActionBase):
         every = max(1, min(1000, total // 10))
 
         with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
-            futures = {pool.submit(cancel_outcome, client, site_id, params["plan"],
-                                   params["cancel_all"]): index
+            futures = {pool.submit(cancel_one, client, site_id, params, breaker): index
                        for index, (address, site_id) in enumerate(site_ids)}
             for future in as_completed(futures):
                 index = futures[future]
                 outcome = future.result()
+                if breaker.reason and not breaker.announced:
+                    breaker.announced = True
+                    display.warning("jetpack decommission: stopping, %s; the sites not yet "
+                                    "tried are reported as failed (not_attempted)"
+                                    % breaker.reason)
                 outcome.pop("warning", None)
                 outcome.pop("failed", None)
                 outcome["site"] = to_text(site_ids[index][0])
@@ -195,7 +203,58 @@ class ActionModule(ActionBase):
                                     "already gone %d, unknown %d, failed %d)"
                                     % (done, total, now - started, counts[CANCELLED],
                                        counts[ALREADY_GONE], counts[UNKNOWN_SITE], counts[FAILED]))
-        return results
+        return results, breaker.reason
+
+
+# Failures that every other site would meet as well: once seen, the rest are not tried.
+RUN_STOPPING_CODES = frozenset(["invalid_token", "authorization_required", "token_expired",
+                                "invalid_scope", "partner_key_disabled"])
+UNREACHABLE_CODES = frozenset(["connection_error", "timeout", "tls_error"])
+NOT_ATTEMPTED = "not_attempted"
+
+
+class RunBreaker:
+    """Ends a run early when the token is refused or the API stays out of reach.
+
+    Without it, a revoked token or a dead API costs every remaining site its whole retry
+    budget, and thousands of sites fail one at a time for the same reason.
+    """
+
+    def __init__(self, connection_limit):
+        self.reason = None
+        self.announced = False
+        self._limit = connection_limit
+        self._unreachable_in_a_row = 0
+        self._lock = threading.Lock()
+
+    def observe(self, outcome):
+        code = outcome.get("error_code")
+        with self._lock:
+            if outcome["outcome"] != FAILED or code not in UNREACHABLE_CODES:
+                self._unreachable_in_a_row = 0
+            if outcome["outcome"] != FAILED:
+                return
+
+            if code in RUN_STOPPING_CODES or outcome.get("http_status") == 401:
+                self.reason = self.reason or "the API refused the access token (%s)" % code
+            elif code in UNREACHABLE_CODES:
+                self._unreachable_in_a_row += 1
+                if self._unreachable_in_a_row >= self._limit:
+                    self.reason = self.reason or ("%d sites in a row could not reach the API, "
+                                                  "even after retries" % self._limit)
+
+
+def cancel_one(client, site_id, params, breaker):
+    """Cancel one site's plan, unless the run has already been stopped."""
+    if breaker.reason:
+        return {"site_id": site_id, "outcome": FAILED, "changed": False, "failed": True,
+                "error_code": NOT_ATTEMPTED, "http_status": None,
+                "msg": "not attempted: the run stopped because %s; the site may still carry "
+                       "its plan, run again once that is fixed" % breaker.reason}
+
+    outcome = cancel_outcome(client, site_id, params["plan"], params["cancel_all"])
+    breaker.observe(outcome)
+    return outcome
 
 
 def write_reports(report_path, sites, totals):

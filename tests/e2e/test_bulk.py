@@ -121,3 +121,49 @@ def test_bad_options_fail_before_any_request(sandbox, tmp_path):
     assert "option sites[2]" in run_module(
         "wpcom.jetpack.jetpack_partner_decommission", cases[1][0], tmp_path).results["msg"]
     assert sandbox.requests() == []
+
+
+def test_a_revoked_token_stops_the_run_instead_of_failing_every_site(sandbox_factory, tmp_path):
+    count = 300
+    data = generated(count, [{"kind": "revoke_token", "call": "cancel",
+                              "site": "s20.bulk.example"}])
+    sandbox = sandbox_factory(data)
+    sites = ["s%d.bulk.example" % n for n in range(count)]
+    args = {"sites": sites, "api_url": sandbox.url, "access_token": fetch_token(sandbox),
+            "concurrency": 4}
+
+    run = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path)
+
+    result = run.results
+    assert result["failed"] is True
+    assert "the run stopped early because the API refused the access token" in result["msg"]
+    assert "stopping" in run.output
+    refused = [e for e in sandbox.calls("cancel") if e.get("error") == "invalid_token"]
+    not_tried = [s for s in result["sites"] if s["error_code"] == "not_attempted"]
+    # Only the cancels already in flight when the token died reach the API.
+    assert 1 <= len(refused) <= 4
+    assert len(sandbox.calls("cancel")) < 30 + 4
+    assert len(not_tried) == count - len(sandbox.calls("cancel"))
+    assert result["totals"]["failed"] == len(refused) + len(not_tried)
+    assert result["totals"]["cancelled"] == count - result["totals"]["failed"]
+    left = [site_id for site_id, site in sandbox.sites().items() if site["products"]]
+    assert len(left) == result["totals"]["failed"]
+
+
+def test_an_unreachable_api_stops_the_run_after_a_few_sites(tmp_path):
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    sites = ["s%d.bulk.example" % n for n in range(200)]
+    args = {"sites": sites, "api_url": "http://127.0.0.1:%d" % closed_port,
+            "access_token": "any-token-value", "concurrency": 2, "retries": 1}
+
+    run = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path)
+
+    result = run.results
+    assert result["failed"] is True
+    assert "could not reach the API" in result["msg"]
+    codes = [site["error_code"] for site in result["sites"]]
+    assert codes.count("connection_error") <= 3 + 2
+    assert codes.count("not_attempted") >= 200 - 5
