@@ -14,7 +14,11 @@ description:
     modules of this collection.
   - Keep the secret in Ansible Vault. White space around the ID or the secret is trimmed.
   - One token is requested per distinct set of credentials and O(api_url) in a process;
-    later uses in the same process get the same token without a request.
+    later uses in the same process get the same token without a request. Ansible runs
+    each task in a process of its own, so this covers every item of one task's loop, not
+    a whole play; to use one token for a whole play, store it once with
+    M(ansible.builtin.set_fact) and C(no_log), as the C(wpcom.jetpack.decommission) role
+    does.
 author:
   - wpcom.jetpack contributors (!UNKNOWN)
 requirements:
