@@ -375,7 +375,7 @@ def _body_kind(body, headers):
     content_type = ""
     for name, value in headers.items():
         if str(name).lower() == "content-type":
-            content_type = str(value).split(";")[0].strip()
+            content_type = str(value).split(";", maxsplit=1)[0].strip()
     start = body[:256].lstrip().lower()
     if start.startswith((b"<!doctype html", b"<html")) or content_type == "text/html":
         return "an HTML page, as a proxy or a wrong api_url sends"

@@ -39,6 +39,9 @@ attributes:
       - In check mode the task fails without sending anything.
   diff_mode:
     support: none
+  platform:
+    support: full
+    platforms: posix
   action_group:
     support: full
     membership:
