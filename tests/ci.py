@@ -241,13 +241,15 @@ def main(argv=None):
     parser.add_argument("--venv", action="append", required=True,
                         help="a virtual environment with one ansible-core; repeat for more")
     parser.add_argument("--only", help="comma-separated gates (%s)" % ",".join(GATES))
+    parser.add_argument("--keep-going", action="store_true",
+                        help="run every gate even after one fails; exit 1 at the end")
     args = parser.parse_args(argv)
     gates = args.only.split(",") if args.only else list(GATES)
     unknown = sorted(set(gates) - set(GATES))
     if unknown:
         parser.error("unknown gate(s): %s" % ", ".join(unknown))
 
-    summary = []
+    summary, failed = [], []
     started = time.monotonic()
     for number, venv in enumerate(args.venv):
         runner = Runner(venv)
@@ -261,21 +263,30 @@ def main(argv=None):
                 result = getattr(runner, gate)()
             except GateFailed as exc:
                 print("\nFAILED: %s: %s" % (title, exc), flush=True)
-                _print_summary(summary)
-                return 1
+                failed.append("FAILED  %-12s %-20s %s" % (gate, runner.label, exc))
+                if not args.keep_going:
+                    _print_summary(summary, failed)
+                    return 1
+                continue
             took = time.monotonic() - gate_started
             line = "%-12s %-20s %s (%.0f s)" % (gate, runner.label, result, took)
             summary.append(line)
             print("\nPASSED: " + line, flush=True)
-    _print_summary(summary)
-    print("all gates passed in %.0f s" % (time.monotonic() - started))
+    _print_summary(summary, failed)
+    elapsed = time.monotonic() - started
+    if failed:
+        print("%d gate(s) failed; %.0f s" % (len(failed), elapsed))
+        return 1
+    print("all gates passed in %.0f s" % elapsed)
     return 0
 
 
-def _print_summary(summary):
+def _print_summary(summary, failed):
     print("\n" + "=" * 78 + "\n== summary\n" + "=" * 78)
     for line in summary:
         print("passed  " + line)
+    for line in failed:
+        print(line)
     sys.stdout.flush()
 
 
