@@ -52,7 +52,8 @@ OUTCOMES = (CANCELLED, ALREADY_GONE, UNKNOWN_SITE, FAILED)
 REPORT_FIELDS = ("site", "site_id", "outcome", "changed", "error_code", "http_status", "msg")
 
 ARGUMENT_SPEC = dict(
-    sites=dict(type="list", elements="str", required=True),
+    # Checked entry by entry below: a nested list must not be turned into a string.
+    sites=dict(type="list", elements="raw", required=True),
     plan=dict(type="str"),
     cancel_all=dict(type="bool", default=False),
     concurrency=dict(type="int", default=16),
@@ -150,6 +151,12 @@ class ActionModule(ActionBase):
 
         site_ids, errors, seen = [], [], set()
         for index, address in enumerate(params["sites"]):
+            if isinstance(address, int) and not isinstance(address, bool):
+                address = str(address)
+            if not isinstance(address, str):
+                errors.append("option sites[%d]: must be a site address or a blog ID, got %s"
+                              % (index, plain_type_name(address)))
+                continue
             try:
                 site_id = site_identifier(address)
             except SiteAddressError as exc:
@@ -242,6 +249,15 @@ class RunBreaker:
                 if self._unreachable_in_a_row >= self._limit:
                     self.reason = self.reason or ("%d sites in a row could not reach the API, "
                                                   "even after retries" % self._limit)
+
+
+def plain_type_name(value):
+    """The YAML-level name of a value's type (Ansible wraps values in tagged subclasses)."""
+    for name, kind in (("list", (list, tuple)), ("dict", dict), ("bool", bool),
+                       ("float", float)):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 def cancel_one(client, site_id, params, breaker):

@@ -112,6 +112,8 @@ def test_bad_options_fail_before_any_request(sandbox, tmp_path):
         (dict(base, sites=["ok.example.com", "https://bad.example.com/?x=1", "a b"]),
          "option sites[1]"),
         (dict(base, sites=["ok.example.com"], plan="Not A Slug"), "option plan"),
+        (dict(base, sites=["ok.example.com", ["a.example.com"]]),
+         "option sites[1]: must be a site address or a blog ID, got list"),
     ]
     for args, expected in cases:
         run = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path)
