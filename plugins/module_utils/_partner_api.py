@@ -299,7 +299,7 @@ def retry_after_seconds(value, now=None):
         return None
 
     value = str(value).strip()
-    if value.isdigit():
+    if _ASCII_DIGITS.match(value):
         return float(value)
 
     try:

@@ -26,6 +26,7 @@ from ansible_collections.wpcom.jetpack.plugins.module_utils._partner_api import 
     cancel_outcome,
     error_in,
     read_answer,
+    retry_after_seconds,
 )
 
 SECRET = "s3cret-Value-that-must-never-show"
@@ -322,3 +323,19 @@ def test_an_error_message_that_repeats_the_token_is_redacted(server, client):
 
     assert result["error_code"] == "invalid_token"
     assert TOKEN not in result["msg"]
+
+
+# --- Retry-After ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, expected", [
+    ("7", 7.0), (" 120 ", 120.0), ("0", 0.0), (None, None), ("soon", None), ("", None),
+    # A proxy's Latin-1 header can carry a superscript digit; it is no number of seconds.
+    ("\u00b2", None), ("\u0661\u0662", None), ("-5", None), ("1.5", None),
+])
+def test_retry_after_in_seconds(value, expected):
+    assert retry_after_seconds(value) == expected
+
+
+def test_retry_after_as_an_http_date():
+    assert retry_after_seconds("Thu, 01 Jan 1970 00:01:40 GMT", now=40.0) == 60.0
+    assert retry_after_seconds("Thu, 01 Jan 1970 00:01:40 GMT", now=500.0) == 0.0
