@@ -503,10 +503,11 @@ class Handler(BaseHTTPRequestHandler):
             return False
         if kind == "echo_secrets":
             # A misbehaving server that quotes the request back, credentials included.
-            secret = form.get("client_secret", "")
-            text = "bad request: Authorization: Bearer %s; client_secret=%s; %s; %s" % (
-                token, secret, urllib.parse.quote(token, safe=""),
-                urllib.parse.quote_plus(secret))
+            quote = urllib.parse.quote_plus
+            quoted = ["Authorization: Bearer %s (%s)" % (token, quote(token))]
+            for name in sorted(SECRET_FIELDS & set(form)):
+                quoted.append("%s=%s (%s)" % (name, form[name], quote(form[name])))
+            text = "bad request: " + "; ".join(quoted)
             body = json.dumps({"error": "invalid_request", "message": text,
                                "request": {"headers": {"Authorization": "Bearer " + token},
                                            "form": form}})
