@@ -80,7 +80,8 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
 
-        params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
+                                             mutually_exclusive=[("plan", "cancel_all")])[1]
         site_ids = self._checked_input(params)
         if self._play_context.check_mode:
             raise AnsibleActionFail("check mode is not supported by this action yet; "

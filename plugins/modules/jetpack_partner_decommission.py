@@ -62,6 +62,7 @@ options:
   cancel_all:
     description:
       - Cancel everything this partner provisioned for each site, plans and products.
+      - Mutually exclusive with O(plan).
     type: bool
     default: false
   concurrency:
