@@ -41,8 +41,10 @@ options:
     default: 5
   retry_budget:
     description:
-      - Total seconds one call may spend waiting between tries. A wait that would pass
-        it ends the call with the last error instead.
+      - Total seconds one call may take, its tries and the waits between them. A wait
+        that would end past it ends the call with the last error instead.
+      - With O(timeout), it bounds a call: no try starts after O(retry_budget) seconds,
+        and none lasts longer than O(timeout).
     type: int
     default: 120
 """
