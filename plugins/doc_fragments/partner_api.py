@@ -43,8 +43,8 @@ options:
     description:
       - Total seconds one call may take, its tries and the waits between them. A wait
         that would end past it ends the call with the last error instead.
-      - With O(timeout), it bounds a call: no try starts after O(retry_budget) seconds,
-        and none lasts longer than O(timeout).
+      - No try starts after O(retry_budget) seconds. A try whose whole answer is not in
+        after O(timeout) seconds counts as a timeout, even while the answer still trickles.
     type: int
     default: 120
 """
