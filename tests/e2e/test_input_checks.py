@@ -59,7 +59,7 @@ CASES = [
     ("concurrency", BULK, {"concurrency": 0}, "option concurrency: must be from 1 to 64, got 0"),
     ("bulk site address", BULK, {"sites": ["example.com", "ftp://example.com", "a@b.example"]},
      "option sites[1]: 'ftp://example.com' has scheme 'ftp'"),
-    ("empty token", BULK, {"access_token": "  "}, "option access_token: is empty"),
+    ("empty token", BULK, {"access_token": "  "}, "option access_token: is missing or empty"),
 ]
 
 PLAYBOOK = """
