@@ -37,11 +37,16 @@ from ansible_collections.wpcom.jetpack.plugins.module_utils._partner_api import 
     HAS_REQUESTS,
     KNOWN_SLUGS,
     UNKNOWN_SITE,
+    PartnerApiError,
     PartnerClient,
     SiteAddressError,
     cancel_outcome,
     check_api_url,
     check_plan_slug,
+    empty_status,
+    parse_status,
+    predict_cancel,
+    status_error_text,
     safe_address,
     site_identifier,
 )
@@ -59,10 +64,13 @@ ARGUMENT_SPEC = dict(
     concurrency=dict(type="int", default=16),
     report_path=dict(type="path"),
     progress_interval=dict(type="int", default=5),
+    validate_only=dict(type="bool", default=False),
     api_url=dict(type="str", default=DEFAULT_API_URL,
                  fallback=(env_fallback, ["JETPACK_PARTNER_API_URL"])),
-    access_token=dict(type="str", required=True, no_log=True,
+    access_token=dict(type="str", no_log=True,
                       fallback=(env_fallback, ["JETPACK_PARTNER_ACCESS_TOKEN"])),
+    partner_id=dict(type="str", no_log=False),
+    partner_secret=dict(type="str", no_log=True),
     validate_certs=dict(type="bool", default=True),
     timeout=dict(type="int", default=DEFAULT_TIMEOUT),
     retries=dict(type="int", default=DEFAULT_RETRIES),
@@ -80,20 +88,27 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
 
-        params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
-                                             mutually_exclusive=[("plan", "cancel_all")])[1]
+        params = self.validate_argument_spec(
+            argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("plan", "cancel_all")],
+            required_together=[("partner_id", "partner_secret")])[1]
         site_ids = self._checked_input(params)
-        if self._play_context.check_mode:
-            raise AnsibleActionFail("check mode is not supported by this action yet; "
-                                    "nothing was sent")
+        if params["validate_only"]:
+            result.update(changed=False, site_ids=[site_id for _address, site_id in site_ids],
+                          msg="%d site address(es) checked, nothing sent" % len(site_ids))
+            return result
+        check_mode = bool(self._play_context.check_mode)
 
         started = time.monotonic()
-        client = PartnerClient(api_url=params["api_url"], access_token=params["access_token"].strip(),
+        client = PartnerClient(api_url=params["api_url"], access_token=params["access_token"],
                                timeout=params["timeout"], validate_certs=params["validate_certs"],
                                retries=params["retries"], retry_budget=params["retry_budget"],
                                pool_size=params["concurrency"], log=display.vvvv)
         try:
-            sites, stopped_because = self._cancel_all(client, site_ids, params)
+            # The token comes only after every address passed its checks, so bad input
+            # sends nothing at all.
+            if params["partner_id"]:
+                client.set_token(self._token_for(client, params))
+            sites, stopped_because = self._cancel_all(client, site_ids, params, check_mode)
         finally:
             client.close()
 
@@ -124,14 +139,21 @@ class ActionModule(ActionBase):
                             "unknown %(unknown_site)d, failed %(failed)d" % totals
         return result
 
+    @staticmethod
+    def _token_for(client, params):
+        try:
+            return client.request_token(params["partner_id"], params["partner_secret"])
+        except PartnerApiError as exc:
+            raise AnsibleActionFail("could not get an access token, nothing was cancelled: %s"
+                                    % client.redact(exc.message)) from None
+
     def _checked_input(self, params):
         """The list of (address, site_id) to work on, or a failure naming every bad entry."""
         problem = check_api_url(params["api_url"])
         if problem:
             raise AnsibleActionFail("option api_url: %s" % problem)
-        if not params["access_token"] or not params["access_token"].strip():
-            raise AnsibleActionFail("option access_token: is empty; get one with the "
-                                    "wpcom.jetpack.jetpack_partner_token lookup")
+        if not params["validate_only"]:
+            self._check_credentials(params)
         if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
             raise AnsibleActionFail("option concurrency: must be from 1 to %d, got %d"
                                     % (MAX_CONCURRENCY, params["concurrency"]))
@@ -174,7 +196,26 @@ class ActionModule(ActionBase):
                                     % (len(errors), shown, more))
         return site_ids
 
-    def _cancel_all(self, client, site_ids, params):
+    def _check_credentials(self, params):
+        given_token = self._task.args.get("access_token") is not None
+        if params["partner_id"] is not None:
+            if given_token:
+                raise AnsibleActionFail("options access_token and partner_id: give one or "
+                                        "the other, not both")
+            for name in ("partner_id", "partner_secret"):
+                params[name] = (params[name] or "").strip()
+                if not params[name]:
+                    raise AnsibleActionFail("option %s: is empty" % name)
+            params["access_token"] = None
+            return
+
+        if not params["access_token"] or not params["access_token"].strip():
+            raise AnsibleActionFail("option access_token: is missing or empty; give a token "
+                                    "from the wpcom.jetpack.jetpack_partner_token lookup, or "
+                                    "partner_id and partner_secret")
+        params["access_token"] = params["access_token"].strip()
+
+    def _cancel_all(self, client, site_ids, params, check_mode=False):
         total = len(site_ids)
         breaker = RunBreaker(connection_limit=max(3, params["concurrency"]))
         results = [None] * total
@@ -184,7 +225,8 @@ class ActionModule(ActionBase):
         every = max(1, min(1000, total // 10))
 
         with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
-            futures = {pool.submit(cancel_one, client, site_id, params, breaker): index
+            work = predict_one if check_mode else cancel_one
+            futures = {pool.submit(work, client, site_id, params, breaker): index
                        for index, (address, site_id) in enumerate(site_ids)}
             for future in as_completed(futures):
                 index = futures[future]
@@ -272,6 +314,32 @@ def cancel_one(client, site_id, params, breaker):
     outcome = cancel_outcome(client, site_id, params["plan"], params["cancel_all"])
     breaker.observe(outcome)
     return outcome
+
+
+def predict_one(client, site_id, params, breaker):
+    """What cancel_one would do, read from the site's status: check mode sends no cancel."""
+    if breaker.reason:
+        return cancel_one(client, site_id, params, breaker)
+
+    try:
+        status = parse_status(client.status(site_id))
+    except PartnerApiError as exc:
+        if exc.error_code != "invalid_blog":
+            outcome = {"site_id": site_id, "outcome": FAILED, "changed": False, "failed": True,
+                       "error_code": exc.error_code, "http_status": exc.status,
+                       "msg": status_error_text(site_id, exc)}
+            breaker.observe(outcome)
+            return outcome
+        status = empty_status()
+
+    outcome, code, _after = predict_cancel(status, params["plan"], params["cancel_all"])
+    words = {CANCELLED: "would cancel the plan of %s",
+             ALREADY_GONE: "%s has nothing for this partner to cancel",
+             UNKNOWN_SITE: "site '%s' is unknown to WordPress.com; nothing would be cancelled",
+             FAILED: "the plan of %s was provisioned by another partner; a cancel would fail"}
+    return {"site_id": site_id, "outcome": outcome, "changed": outcome == CANCELLED,
+            "failed": outcome == FAILED, "error_code": code, "http_status": None,
+            "msg": words[outcome] % site_id}
 
 
 def write_reports(report_path, sites, totals):

@@ -29,14 +29,14 @@ requirements:
   - requests
 extends_documentation_fragment:
   - wpcom.jetpack.partner_api
-  - wpcom.jetpack.partner_api.token
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
-    support: none
+    support: full
     details:
-      - In check mode the task fails without sending anything.
+      - In check mode each site's status is read instead, and each site gets the outcome
+        a real run would give it, without any cancel being sent.
   diff_mode:
     support: none
   platform:
@@ -82,7 +82,36 @@ options:
       - Seconds between progress lines. V(0) prints none.
     type: int
     default: 5
+  access_token:
+    description:
+      - Partner access token from the M(wpcom.jetpack.jetpack_partner_token) lookup.
+      - Never shown in output or logs.
+      - When neither this nor O(partner_id) is set, the E(JETPACK_PARTNER_ACCESS_TOKEN)
+        environment variable is used.
+      - Mutually exclusive with O(partner_id).
+    type: str
+  partner_id:
+    description:
+      - Partner ID, to get the access token inside the task instead of O(access_token).
+        The one token request of the run is then sent only after every address has
+        passed its checks.
+      - Requires O(partner_secret). Mutually exclusive with O(access_token).
+    type: str
+  partner_secret:
+    description:
+      - Partner secret that goes with O(partner_id). Keep it in Ansible Vault. Never shown.
+    type: str
+  validate_only:
+    description:
+      - Only check the addresses and return their identifiers as RV(site_ids), sending
+        nothing and needing no credentials. A pipeline can run this first, before it gets
+        a token.
+    type: bool
+    default: false
 notes:
+  - A run stops early, with the sites not yet tried reported as failed (error code
+    C(not_attempted)), when the API refuses the access token or when as many sites in a
+    row as O(concurrency) (at least 3) cannot reach the API even after retries.
   - A run cut short leaves nothing half done on any site; running it again cancels what
     is left and reports the rest as already gone.
 seealso:
@@ -102,17 +131,35 @@ EXAMPLES = r"""
 - name: Show what happened
   ansible.builtin.debug:
     msg: "{{ teardown.totals }}"
+
+- name: Check a list of addresses before anything is sent
+  wpcom.jetpack.jetpack_partner_decommission:
+    sites: "{{ jetpack_sites }}"
+    validate_only: true
+  register: checked
+
+- name: Decommission with the partner credentials, one token for the whole task
+  wpcom.jetpack.jetpack_partner_decommission:
+    sites: "{{ checked.site_ids }}"
+    partner_id: "{{ jetpack_partner_id }}"
+    partner_secret: "{{ jetpack_partner_secret }}"
 """
 
 RETURN = r"""
+site_ids:
+  description: The identifier of each distinct site, in the order given.
+  returned: when O(validate_only=true)
+  type: list
+  elements: str
+  sample: ["example.com", "example.com::shop", "123456789"]
 totals:
   description: How many sites ended in each outcome.
-  returned: always
+  returned: unless O(validate_only=true)
   type: dict
   sample: {"cancelled": 9800, "already_gone": 150, "unknown_site": 40, "failed": 10}
 sites:
   description: One entry per distinct site, in the order given.
-  returned: always
+  returned: unless O(validate_only=true)
   type: list
   elements: dict
   contains:
@@ -141,6 +188,6 @@ report:
   sample: {"json": "/var/log/jetpack/run.json", "csv": "/var/log/jetpack/run.csv"}
 elapsed:
   description: Seconds the cancels took.
-  returned: always
+  returned: unless O(validate_only=true)
   type: float
 """

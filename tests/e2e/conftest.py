@@ -165,6 +165,8 @@ MODULE_PLAYBOOK = """
         content: "{{{{ outcome | to_json }}}}"
         dest: "{{{{ result_file }}}}"
         mode: "0600"
+      # The result must reach the test even when the task under test ran in check mode.
+      check_mode: false
 """
 
 

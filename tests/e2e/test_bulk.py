@@ -169,3 +169,49 @@ def test_an_unreachable_api_stops_the_run_after_a_few_sites(tmp_path):
     codes = [site["error_code"] for site in result["sites"]]
     assert codes.count("connection_error") <= 3 + 2
     assert codes.count("not_attempted") >= 200 - 5
+
+
+def test_check_mode_predicts_the_real_run_and_sends_no_cancel(sandbox, tmp_path):
+    sites = ["shop01.example.com", "empty01.example.net", "direct01.example.org",
+             "nowhere.example.invalid", "other.example.com", "www.example.com"]
+    args = {"sites": sites, "api_url": sandbox.url, "partner_id": "demo-partner",
+            "partner_secret": DEMO_SECRET, "concurrency": 2}
+
+    predicted = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path,
+                           args=("--check",)).results
+    assert {r["call"] for r in sandbox.requests()} == {"token", "status"}
+    assert sandbox.products("shop01.example.com") == [("premium", "demo-partner")]
+
+    real = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path).results
+
+    assert predicted["changed"] is real["changed"] is True
+    assert predicted["failed"] is real["failed"] is True
+    assert predicted["totals"] == real["totals"] == {
+        "cancelled": 2, "already_gone": 2, "unknown_site": 1, "failed": 1}
+    assert [(s["site_id"], s["outcome"], s["error_code"]) for s in predicted["sites"]] == [
+        (s["site_id"], s["outcome"], s["error_code"]) for s in real["sites"]]
+    assert len(sandbox.calls("token")) == 2
+    assert sandbox.products("other.example.com") == [("professional", "other-partner")]
+
+
+def test_validate_only_checks_addresses_without_credentials_or_requests(sandbox, tmp_path):
+    args = {"sites": ["https://Shop01.example.com/", 5004, "bücher.example/Blog"],
+            "api_url": sandbox.url, "validate_only": True}
+
+    result = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path).results
+
+    assert result["changed"] is False and not result.get("failed")
+    assert result["site_ids"] == ["shop01.example.com", "5004", "xn--bcher-kva.example::Blog"]
+    assert sandbox.requests() == []
+
+
+def test_partner_credentials_and_a_token_are_exclusive(sandbox, tmp_path):
+    args = {"sites": ["shop01.example.com"], "api_url": sandbox.url, "access_token": "t0ken",
+            "partner_id": "demo-partner", "partner_secret": DEMO_SECRET}
+
+    result = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path).results
+
+    assert result["failed"] is True
+    assert "access_token and partner_id" in result["msg"]
+    assert DEMO_SECRET not in json.dumps(result)
+    assert sandbox.requests() == []
