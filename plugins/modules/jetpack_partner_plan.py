@@ -198,6 +198,9 @@ options:
       - FTP port; the server uses 21 when it is not given. Requires O(ftp_user).
     type: int
 notes:
+  - Runs on the controller, inside the action plugin of the same name, whatever the
+    host of the task; the host needs no Python. Its arguments never go into a module
+    payload file or ansible-core's C(ANSIBLE_DEBUG) output.
   - Set C(no_log) on no task; the token and every password and key are already hidden.
     Do set it on any task that stores the result of the
     M(wpcom.jetpack.jetpack_partner_token) lookup in a fact.
@@ -688,10 +691,8 @@ def absent(module, client, site_id):
     module.exit_json(**result)
 
 
-def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           **MODULE_CONSTRAINTS)
-
+def run(module):
+    """The module's work; ``module`` is an AnsibleModule or the action plugin's stand-in."""
     check_connection_options(module)
     site_id = site_id_or_fail(module, module.params["site"])
     check_options(module, site_id)
@@ -703,6 +704,11 @@ def main():
     if module.params["state"] == "present":
         present(module, client, site_id)
     absent(module, client, site_id)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                      **MODULE_CONSTRAINTS))
 
 
 if __name__ == "__main__":

@@ -58,6 +58,9 @@ options:
     type: int
     default: 4
 notes:
+  - Runs on the controller, inside the action plugin of the same name, whatever the
+    host of the task; the host needs no Python. Its arguments never go into a module
+    payload file or ansible-core's C(ANSIBLE_DEBUG) output.
   - Every address is checked before any request; one bad address fails the task and
     nothing is read.
 seealso:
@@ -189,13 +192,19 @@ def site_info(client, site, site_id):
     return entry
 
 
-def main():
+def argument_spec():
     spec = partner_api_argument_spec()
     spec.update(site=dict(type="str"), sites=dict(type="list", elements="str"),
                 concurrency=dict(type="int", default=4))
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True,
-                           mutually_exclusive=[("site", "sites")],
-                           required_one_of=[("site", "sites")])
+    return spec
+
+
+MODULE_CONSTRAINTS = dict(mutually_exclusive=[("site", "sites")],
+                          required_one_of=[("site", "sites")])
+
+
+def run(module):
+    """The module's work; ``module`` is an AnsibleModule or the action plugin's stand-in."""
     params = module.params
 
     check_connection_options(module)
@@ -219,6 +228,11 @@ def main():
         client.close()
 
     module.exit_json(changed=False, sites=entries)
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                      **MODULE_CONSTRAINTS))
 
 
 if __name__ == "__main__":

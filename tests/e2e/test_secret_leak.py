@@ -120,12 +120,12 @@ def secret_forms():
 
 
 # ansible-core itself, with ANSIBLE_DEBUG=1, prints every module's arguments, no_log
-# options included, on this line (plugins/action/__init__.py, _execute_module).
+# options included, on this line (plugins/action/__init__.py, _execute_module). The
+# collection's modules run inside their action plugins, so they never reach it.
 CORE_DEBUG_LINE = re.compile(r"^.*done with _execute_module \(.*$", re.MULTILINE)
 
 
 def leaks(text, where):
-    text = CORE_DEBUG_LINE.sub("", text)
     found = ["%s: %r (%r)" % (where, form, secret)
              for form, secret in secret_forms().items() if form in text]
     found += ["%s: an issued token" % where for _match in ISSUED_TOKEN.finditer(text)]
@@ -209,11 +209,11 @@ def test_no_secret_anywhere_at_the_highest_verbosity(leak_run):
     assert "EXEC" in run.output and "debug" in run.output.lower()
 
 
-@pytest.mark.xfail(strict=True, reason="ansible-core prints module arguments, no_log ones "
-                   "included, in its ANSIBLE_DEBUG line 'done with _execute_module'")
-def test_ansible_core_debug_line_shows_no_module_secret(leak_run):
+def test_no_collection_module_goes_through_the_core_debug_line(leak_run):
     _sandbox, run, _run_dir = leak_run
     lines = "\n".join(CORE_DEBUG_LINE.findall(run.output))
 
-    assert "wpcom.jetpack.jetpack_partner_plan" in lines
+    # The line is there for the play's builtin modules, so the search below is not empty.
+    assert "ansible.legacy" in lines or "ansible.builtin" in lines
+    assert "wpcom.jetpack" not in lines
     assert not any(form in lines for form in secret_forms())
