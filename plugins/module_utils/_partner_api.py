@@ -97,6 +97,8 @@ class PartnerApiError(Exception):
         # Set by the client for failures another try may cure: the answer was lost, or
         # the server said to come back later.
         self.retryable = False
+        # Set when the request may have been carried out although its answer never came.
+        self.may_have_applied = False
 
     @property
     def is_token_error(self):
@@ -370,6 +372,16 @@ def _is_timeout(exc):
     return isinstance(inner, urllib3.exceptions.ReadTimeoutError)
 
 
+def _never_sent(exc):
+    """True when the request surely did not reach the server: no connection was made."""
+    if isinstance(exc, (requests.exceptions.ConnectTimeout,
+                        urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
+        return True
+    inner = exc.args[0] if isinstance(exc, requests.ConnectionError) and exc.args else None
+    reason = getattr(inner, "reason", None)
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError))
+
+
 def _body_kind(body, headers):
     """A few words on what came back instead of JSON, without quoting it."""
     content_type = ""
@@ -444,15 +456,19 @@ class PartnerClient:
         self.redact.add(token)
         return token
 
-    def cancel(self, site_id, plan=None, cancel_all=False):
-        """Cancel a plan or product (API.md section 4). Returns the decoded answer."""
+    def cancel(self, site_id, plan=None, cancel_all=False, lost=None):
+        """Cancel a plan or product (API.md section 4). Returns the decoded answer.
+
+        ``lost``, a list, collects the failures of attempts that may have cancelled the
+        plan although their answer never arrived.
+        """
         form = {}
         if plan:
             form["plan"] = plan
         if cancel_all:
             form["cancel-all"] = "true"
         return self._call("POST", "/rest/v1.3/jpphp/%s/partner-cancel" % quote(site_id, safe=":"),
-                          "cancel %s" % site_id, form=form)
+                          "cancel %s" % site_id, form=form, lost=lost)
 
     def status(self, site_id):
         """Read what a site carries (API.md section 5)."""
@@ -533,7 +549,7 @@ class PartnerClient:
 
     # --- transport -----------------------------------------------------------------
 
-    def _call(self, method, path, call, form=None, authorised=True, retry=True):
+    def _call(self, method, path, call, form=None, authorised=True, retry=True, lost=None):
         """Send one call, retrying what is safe to retry, and return its decoded answer.
 
         The budget counts the time spent in attempts plus the waits asked of ``sleep``, so
@@ -558,6 +574,8 @@ class PartnerClient:
 
             if not error.retryable:
                 raise error
+            if lost is not None and error.may_have_applied:
+                lost.append(error.error_code or error.status)
             if not retry or attempt > self.retries:
                 raise self._gave_up(error, attempt)
 
@@ -593,20 +611,26 @@ class PartnerClient:
                                          error_code="tls_error"), None
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             code = "timeout" if _is_timeout(exc) else "connection_error"
-            return None, self._lost(call, self._describe_exception(exc), code), None
+            error = self._lost(call, self._describe_exception(exc), code)
+            error.may_have_applied = not _never_sent(exc)
+            return None, error, None
 
         result = self._decode(call, response, body)
         if not isinstance(result, PartnerApiError):
             return result, None, None
         if result.status in RETRY_STATUSES:
             result.retryable = True
+            result.may_have_applied = result.status in LOST_ANSWER_STATUSES
             return None, result, retry_after_seconds(response.headers.get("Retry-After"))
+        if result.retryable:
+            result.may_have_applied = True
         return None, result, None
 
     @staticmethod
     def _lost(call, reason, code):
         error = PartnerApiError(call, "%s: %s" % (call, reason), error_code=code)
         error.retryable = True
+        error.may_have_applied = True
         return error
 
     @staticmethod
@@ -723,8 +747,9 @@ def cancel_outcome(client, site_id, plan=None, cancel_all=False):
     ``changed``, ``failed``, ``msg``, ``error_code``, and ``warning`` when there is one.
     """
     result = {"site_id": site_id, "error_code": None, "warning": None}
+    lost = []
     try:
-        answer = client.cancel(site_id, plan=plan, cancel_all=cancel_all)
+        answer = client.cancel(site_id, plan=plan, cancel_all=cancel_all, lost=lost)
     except PartnerApiError as exc:
         return dict(result, **classify_cancel_error(site_id, exc))
 
@@ -734,6 +759,15 @@ def cancel_outcome(client, site_id, plan=None, cancel_all=False):
         for key in ("activations", "pending_activations"):
             if key in answer:
                 result[key] = answer[key]
+        return result
+
+    if isinstance(answer, dict) and answer.get("success") is False and lost:
+        # The attempt whose answer was lost found the plan and cancelled it: the retry
+        # then finds nothing. Reporting "no change" would hide this run's own cancel.
+        result.update(outcome=CANCELLED, changed=True, failed=False, answer_lost=True,
+                      msg="the plan of %s is gone: an attempt whose answer was lost (%s) "
+                          "cancelled it, and the retry found nothing left"
+                          % (site_id, lost[0]))
         return result
 
     if isinstance(answer, dict) and answer.get("success") is False:

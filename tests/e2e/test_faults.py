@@ -36,11 +36,12 @@ MATRIX = {
                {"retries": 10, "retry_budget": 5}, "failed", False, True, 3),
     "drop": ({"kind": "drop", "count": 1}, {}, "cancelled", True, False, 2),
     "truncated": ({"kind": "truncated", "count": 1}, {}, "cancelled", True, False, 2),
-    # The cancel ran but its answer was lost: the retry finds nothing left to cancel.
+    # The cancel ran but its answer was lost: the retry finds nothing left, and the run
+    # still reports the cancel as its own.
     "drop-after-cancel": ({"kind": "drop", "apply": True, "count": 1}, {},
-                          "already_gone", False, False, 2),
+                          "cancelled", True, False, 2),
     "slow-body": ({"kind": "slow_body", "byte_delay_ms": 150, "count": 1}, {"timeout": 1},
-                  "already_gone", False, False, 2),
+                  "cancelled", True, False, 2),
     "latency": ({"kind": "delay", "delay_ms": 400, "count": 1}, {"timeout": 2},
                 "cancelled", True, False, 1),
     "no-retries": ({"kind": "http_error", "status": 502, "count": 1}, {"retries": 0},
