@@ -9,7 +9,7 @@ import csv
 import json
 import os
 
-from conftest import DEMO_SECRET, ROOT, fetch_token, run_module, run_playbook
+from e2e_support import DEMO_SECRET, ROOT, fetch_token, run_module, run_playbook
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "decommission.yml")
 PARTNER = {"id": "demo-partner", "secret": DEMO_SECRET}

@@ -9,7 +9,7 @@ show the same diff; the second real run must change nothing.
 
 from __future__ import annotations
 
-from conftest import fetch_token, run_playbook
+from e2e_support import fetch_token, run_playbook
 from test_provision import playbook, product, provision_data
 
 PLAN = "wpcom.jetpack.jetpack_partner_plan"

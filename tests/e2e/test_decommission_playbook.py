@@ -17,7 +17,7 @@ import re
 import pytest
 import yaml
 
-from conftest import ROOT, run_playbook
+from e2e_support import ROOT, run_playbook
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "decommission.yml")
 DEMO = os.path.join(ROOT, "sandbox", "demo")
@@ -73,7 +73,7 @@ def report_of(tmp_path, name):
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory):
     """The demo site list decommissioned twice; the sandbox's state before and after each."""
-    from conftest import DEMO_DATA, Sandbox
+    from e2e_support import DEMO_DATA, Sandbox
 
     tmp_path = tmp_path_factory.mktemp("decommission")
     sandbox = Sandbox(DEMO_DATA, tmp_path / "sandbox")

@@ -20,7 +20,7 @@ import socket
 import pytest
 import yaml
 
-from conftest import DEMO_SECRET, ROOT, fetch_token, run_playbook
+from e2e_support import DEMO_SECRET, ROOT, fetch_token, run_playbook
 
 PLUGINS = sorted(glob.glob(os.path.join(ROOT, "plugins", "modules", "*.py"))
                  + glob.glob(os.path.join(ROOT, "plugins", "lookup", "*.py")))

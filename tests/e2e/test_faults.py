@@ -15,7 +15,7 @@ import json
 
 import pytest
 
-from conftest import Sandbox, fetch_token, run_playbook
+from e2e_support import Sandbox, fetch_token, run_playbook
 
 PARTNER = "demo-partner"
 SECRET = "fault-matrix-Secr3t"

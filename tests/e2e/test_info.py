@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import DEMO_SECRET, ROOT, fetch_token, run_playbook
+from e2e_support import DEMO_SECRET, ROOT, fetch_token, run_playbook
 from test_provision import playbook, product, provision_data
 
 INFO = "wpcom.jetpack.jetpack_partner_plan_info"

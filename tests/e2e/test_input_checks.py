@@ -15,7 +15,7 @@ import threading
 
 import pytest
 
-from conftest import run_playbook
+from e2e_support import run_playbook
 
 PLAN = "wpcom.jetpack.jetpack_partner_plan"
 BULK = "wpcom.jetpack.jetpack_partner_decommission"

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import time
 
-from conftest import BIN, ROOT, ansible_env, run_playbook
+from e2e_support import BIN, ROOT, ansible_env, run_playbook
 
 COUNT = 300
 PARTNER = "kill-partner"

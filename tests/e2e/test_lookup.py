@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DEMO_SECRET, run_playbook
+from e2e_support import DEMO_SECRET, run_playbook
 
 OTHER_SECRET = "other-Secr3t-for-tests-only"
 WRONG_SECRET = "Wrong-Secret-Value-4711"
@@ -133,7 +133,7 @@ TWO_PARTNERS = [
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from conftest import DEMO_DATA, Sandbox
+    from e2e_support import DEMO_DATA, Sandbox
 
     tmp_path = tmp_path_factory.mktemp("lookup")
     sandbox = Sandbox(DEMO_DATA, tmp_path / "sandbox")

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from conftest import fetch_token, run_playbook
+from e2e_support import fetch_token, run_playbook
 
 PLAYBOOK = """
 - hosts: localhost
@@ -90,7 +90,7 @@ BAD_SITES = [
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """The playbook run, shared by the tests below, with both sandboxes' final state."""
-    from conftest import Sandbox, DEMO_DATA
+    from e2e_support import Sandbox, DEMO_DATA
 
     tmp_path = tmp_path_factory.mktemp("plan-absent")
     busy = Sandbox(DEMO_DATA, tmp_path / "busy")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import DEMO_SECRET, fetch_token, run_playbook
+from e2e_support import DEMO_SECRET, fetch_token, run_playbook
 
 OTHER_SECRET = "other-Secr3t-for-tests-only"
 SSH_PASSWORD = "ssh-Pa55word-never-shown"

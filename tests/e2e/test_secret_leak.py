@@ -19,7 +19,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from conftest import Sandbox, run_playbook
+from e2e_support import Sandbox, run_playbook
 
 PARTNER = "leak-partner"
 SECRET = "Leak-Partner-S3cret/+=&x y"

@@ -16,7 +16,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import DEMO_SECRET, ROOT, run_playbook
+from e2e_support import DEMO_SECRET, ROOT, run_playbook
 
 DEMO = os.path.join(ROOT, "sandbox", "demo")
 
@@ -88,7 +88,7 @@ def spellings(secret):
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from conftest import DEMO_DATA, Sandbox
+    from e2e_support import DEMO_DATA, Sandbox
 
     tmp_path = tmp_path_factory.mktemp("secrets")
     token_dir = tmp_path_factory.mktemp("tokens")

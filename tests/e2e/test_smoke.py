@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from conftest import fetch_token, run_module
+from e2e_support import fetch_token, run_module
 
 
 def test_module_cancels_one_plan_and_then_reports_no_change(sandbox, tmp_path):
