@@ -281,7 +281,8 @@ outcome:
     - With O(state=present), V(provisioned) the plan was new to the site; V(upgraded) it
       replaced a lower one; V(downgraded) the higher plan was cancelled and this one
       provisioned; V(already_present) this partner had already provisioned it;
-      V(included_in_plan) the site's plan already includes this product.
+      V(included_in_plan) the site's plan already includes this product; V(failed) the
+      provision did not go through.
     - With O(state=absent), V(cancelled); V(already_gone) there was nothing for this
       partner to cancel; V(unknown_site) WordPress.com knows no such site, with a warning;
       V(failed) the plan was not cancelled.
@@ -614,7 +615,8 @@ def present(module, client, site_id):
             module.fail_json(msg="downgrade of %s: could not cancel %s first, nothing was "
                                  "provisioned: %s" % (site_id, decision["replaces"]["slug"],
                                                       cancelled["msg"]),
-                             error_code=cancelled["error_code"], **dict(result, changed=False))
+                             error_code=cancelled["error_code"],
+                             **dict(result, changed=False, outcome=FAILED))
 
     try:
         answer, notes = provision_plan(client, form, site_id)
@@ -622,6 +624,7 @@ def present(module, client, site_id):
         result.update(exc.as_result())
         # After the cancel of a downgrade the site has changed even though this failed.
         result["changed"] = decision["action"] == "downgrade"
+        result["outcome"] = FAILED
         result.pop("msg")
         module.fail_json(msg=provision_error_text(site_id, exc), **result)
 

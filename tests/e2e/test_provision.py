@@ -153,6 +153,7 @@ def test_errors_recovery_and_secrets_at_vvv(sandbox_factory, tmp_path):
     assert [r["form"].get("force_register") for r in sent] == [None, "true"]
 
     assert results["inaccessible"]["error_code"] == "site_inaccessible"
+    assert results["inaccessible"]["outcome"] == "failed"
     assert "not behind a firewall" in results["inaccessible"]["msg"]
     assert results["limit"]["error_code"] == "activation_limit_reached"
     assert "no activations left" in results["limit"]["msg"]
