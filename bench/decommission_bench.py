@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # -*- coding: utf-8 -*-
 # Copyright (c) wpcom.jetpack contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -136,7 +136,7 @@ def timed(command, env=None, cwd=None):
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     memory = PeakMemory(process.pid)
-    output, _ = process.communicate()
+    output = process.communicate()[0]
     elapsed = time.monotonic() - started
     peak = memory.stop()
     if process.returncode != 0:
@@ -189,7 +189,7 @@ LOOP_PLAYBOOK = """---
 def run_loop(workdir, sandbox, first, sample):
     sites_file = os.path.join(workdir, "loop-sites.yml")
     write_vars(sites_file, "jetpack_sites",
-                    [PATTERN.format(n=n) for n in range(first, first + sample)])
+               [PATTERN.format(n=n) for n in range(first, first + sample)])
     playbook = os.path.join(workdir, "loop.yml")
     with open(playbook, "w", encoding="utf-8") as handle:
         handle.write(LOOP_PLAYBOOK)
@@ -203,8 +203,8 @@ def run_loop(workdir, sandbox, first, sample):
     # Ansible's start-up is paid once whatever N is, so it is measured apart and not
     # multiplied by the extrapolation.
     command = [os.path.join(BIN, "ansible-playbook"), playbook, "-e", "@" + token_file]
-    startup, _, _ = timed(command + ["-e", "@" + empty_file], env=ansible_env())
-    seconds, peak, _ = timed(command + ["-e", "@" + sites_file], env=ansible_env())
+    startup = timed(command + ["-e", "@" + empty_file], env=ansible_env())[0]
+    seconds, peak = timed(command + ["-e", "@" + sites_file], env=ansible_env())[:2]
     after = sandbox.counters()
     return {"seconds": seconds, "startup_seconds": startup, "peak_mib": peak,
             "per_site_seconds": (seconds - startup) / sample,
@@ -226,7 +226,7 @@ def run_curl(workdir, sandbox, first, sample):
     env = dict(os.environ, API=sandbox.url, ID=PARTNER["id"], SECRET=PARTNER["secret"],
                SITES=sites)
     before = sandbox.counters()
-    seconds, peak, _ = timed(["bash", "-c", script], env=env)
+    seconds, peak = timed(["bash", "-c", script], env=env)[:2]
     after = sandbox.counters()
     return {"seconds": seconds, "peak_mib": peak,
             "cancel_requests": after.get("cancel", 0) - before.get("cancel", 0),
@@ -263,8 +263,8 @@ def main():
     sandbox = Sandbox(workdir, count + extra, args.latency_ms)
     figures = {"sites": count, "latency_ms": args.latency_ms, "concurrency": args.concurrency}
     try:
-        print("sandbox %s: %d sites, %.0f ms per call" % (sandbox.url, count + extra,
-                                                         args.latency_ms), flush=True)
+        print("sandbox %s: %d sites, %.0f ms per call"
+              % (sandbox.url, count + extra, args.latency_ms), flush=True)
         report = os.path.join(workdir, "report")
         figures["a"] = run_playbook(workdir, sandbox, count, report)
         figures["a"].update(check_report(report, count))

@@ -399,6 +399,7 @@ class Handler(BaseHTTPRequestHandler):
         delay = self.sandbox.latency + (float(fault.get("delay_ms", 0)) / 1000 if fault else 0)
         if delay:
             time.sleep(delay)
+
         def produce():
             try:
                 status, body = self._dispatch(call, method, site_id, form, token)

@@ -64,11 +64,12 @@ def run_module_in_controller(action, argument_spec, constraints, run):
                                                        **constraints)
     module = ControllerModule(params, bool(action._play_context.check_mode),
                               bool(action._play_context.diff))
+    result = None
     try:
         run(module)
     except ModuleExit as done:
         result = done.result
-    else:
+    if result is None:
         raise AnsibleActionFail("the module ended without a result")
 
     result.setdefault("changed", False)

@@ -45,8 +45,8 @@ def expected_outcome(state, site_id):
     site = state.get(site_id)
     if site is None:
         return "unknown_site"
-    plans = [p for p in site["products"] if p["slug"] in ("free", "personal", "premium",
-                                                         "professional")]
+    plan_slugs = ("free", "personal", "premium", "professional")
+    plans = [p for p in site["products"] if p["slug"] in plan_slugs]
     if not plans or plans[0].get("partner") is None:
         return "already_gone"
     return "cancelled" if plans[0]["partner"] == "demo-partner" else "failed"

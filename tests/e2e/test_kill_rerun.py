@@ -67,8 +67,8 @@ def successes(log):
     return [entry for entry in log if entry["call"] == "cancel" and entry.get("success") is True]
 
 
-def test_a_killed_decommission_run_again_cancels_each_plan_exactly_once(sandbox_factory,
-                                                                         tmp_path):
+def test_a_killed_decommission_run_again_cancels_each_plan_exactly_once(
+        sandbox_factory, tmp_path):
     sandbox = sandbox_factory({
         "partners": [{"id": PARTNER, "secret": SECRET}],
         "generate": {"count": COUNT, "pattern": "kill-{n}.example.test", "plan": "premium",

@@ -138,8 +138,8 @@ def test_a_cancelled_plan_is_a_change_and_is_gone(run):
 def test_a_blog_id_names_the_site(run):
     result = run["outcomes"]["by blog id"]
 
-    assert (result["changed"], result["site_id"], result["outcome"]) == (True, "2005",
-                                                                        "cancelled")
+    expected = (True, "2005", "cancelled")
+    assert (result["changed"], result["site_id"], result["outcome"]) == expected
     assert products(run["after"], "shop05.example.com") == []
 
 

@@ -230,8 +230,8 @@ def test_each_cancel_answer_is_classified(server, client, status, body, outcome,
     result = cancel_outcome(client, "example.com::shop")
 
     assert result["site_id"] == "example.com::shop"
-    assert (result["outcome"], result["changed"], result["failed"]) == (outcome, changed,
-                                                                       failed)
+    expected = (outcome, changed, failed)
+    assert (result["outcome"], result["changed"], result["failed"]) == expected
     assert result["error_code"] == code
     assert result.get("http_status") == http_status
     assert server.requests[0]["path"] == "/rest/v1.3/jpphp/example.com::shop/partner-cancel"
@@ -245,8 +245,8 @@ def test_each_cancel_answer_is_classified(server, client, status, body, outcome,
     ("a_code_nobody_documented", ["may still carry its plan", "run again"]),
     ("invalid_token", ["invalid or revoked", "jetpack_partner_token"]),
 ])
-def test_a_failed_cancel_says_what_it_means_for_the_site_and_what_to_do(server, client,
-                                                                       code, words):
+def test_a_failed_cancel_says_what_it_means_for_the_site_and_what_to_do(
+        server, client, code, words):
     server.script.append((403, {"error": code, "message": "the API's own words"}, None))
 
     result = cancel_outcome(client, "shop.example.com")
@@ -308,8 +308,8 @@ def test_a_token_error_names_the_oauth_code_and_hides_the_secret(server, client)
 
 
 def test_a_token_answer_in_an_envelope_gives_the_token(server, client):
-    server.script.append((200, json.loads(envelope(200, {"access_token": "fresh-token-abc",
-                                                          "token_type": "bearer"})), None))
+    answer = {"access_token": "fresh-token-abc", "token_type": "bearer"}
+    server.script.append((200, json.loads(envelope(200, answer)), None))
 
     assert client.request_token("partner-1", SECRET) == "fresh-token-abc"
     assert client.redact("x fresh-token-abc y") == "x ******** y"

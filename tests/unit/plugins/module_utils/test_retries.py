@@ -324,8 +324,8 @@ def test_a_token_error_says_invalid_or_revoked_and_where_a_new_one_comes_from(se
 
 
 def test_secrets_the_server_echoes_back_are_redacted(serve):
-    echoed = "token %s, encoded %s and %s" % (TOKEN, quote(TOKEN, safe=""),
-                                             TOKEN.replace("/", "%2F"))
+    echoed = "token %s, encoded %s and %s" % (
+        TOKEN, quote(TOKEN, safe=""), TOKEN.replace("/", "%2F"))
     server = serve((400, {}, {"error": "invalid_request", "message": echoed}))
     client, _waits = client_for(server)
 
