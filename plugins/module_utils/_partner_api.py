@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import traceback
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 try:
     import requests
@@ -146,6 +146,14 @@ def site_identifier(address):
     if _ASCII_DIGITS.match(address):
         return address
 
+    # Checked first, so that no part of a password is ever quoted in another complaint.
+    if "@" in address:
+        raise SiteAddressError("contains '@', which reads as user info; never put "
+                               "credentials in a site address")
+
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/(?!/)", address):
+        raise SiteAddressError("has a malformed scheme; write https://")
+
     rest = address
     scheme_match = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*)://", rest)
     if scheme_match:
@@ -163,9 +171,6 @@ def site_identifier(address):
         raise SiteAddressError("has a fragment; give the host and path only")
 
     authority, slash, path = rest.partition("/")
-    if "@" in authority:
-        raise SiteAddressError("has user info before '@'; never put credentials in a site address")
-
     host, port = _split_port(authority)
     host = _normalise_host(host)
     if _ASCII_DIGITS.match(host):
@@ -174,10 +179,13 @@ def site_identifier(address):
     identifier = host if port is None else "%s:%s" % (host, port)
     segments = path.rstrip("/").split("/") if slash and path.strip("/") else []
     for segment in segments:
-        if ":" in segment:
-            raise SiteAddressError("has ':' in its path, which the identifier reserves for '/'")
-        if segment in (".", ".."):
+        if ":" in segment or re.search(r"%(2[fF]|3[aA])", segment):
+            raise SiteAddressError("has ':' or '/' written into a path segment (plain or "
+                                   "percent-encoded); the identifier reserves them")
+        if unquote(segment) in (".", ".."):
             raise SiteAddressError("has a '.' or '..' segment in its path")
+        if segment == "":
+            raise SiteAddressError("has an empty path segment ('//')")
 
     return "::".join([identifier] + segments)
 
@@ -221,10 +229,10 @@ def _idna_encode(host):
 
 
 def safe_address(address):
-    """The address as it may be shown: anything before an '@' in it is masked."""
+    """The address as it may be shown: everything up to its last '@' is masked."""
     text = str(address)
     if "@" in text:
-        text = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)?[^@]*@", r"\1" + REDACTED + "@", text)
+        text = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)?.*@", r"\1" + REDACTED + "@", text)
     return text
 
 

@@ -36,10 +36,12 @@ HOST = st.lists(LABEL, min_size=1, max_size=4).map(".".join).filter(
     lambda host: not host.replace(".", "").isdigit() or "." in host)
 PORT = st.one_of(st.none(), st.integers(min_value=1, max_value=65535))
 # Path segments keep their case and may hold anything but the characters that separate
-# or end a path, white space and ':' (which the identifier uses for '/').
+# or end a path, white space, ':' (which the identifier uses for '/'), '@' (read as user
+# info) and '%' (a percent-encoded ':' or '/' is refused too).
 SEGMENT = st.text(alphabet=st.characters(
     blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"),
-    blacklist_characters="/?#:\t\n\r\x0b\x0c\x85\u1680\u180e"), min_size=1, max_size=8).filter(
+    blacklist_characters="/?#:@%\t\n\r\x0b\x0c\x85\u1680\u180e"), min_size=1,
+    max_size=8).filter(
     lambda segment: segment not in (".", "..") and not any(c.isspace() for c in segment))
 PATH = st.lists(SEGMENT, max_size=3).map(tuple)
 SITE = st.tuples(HOST, PORT, PATH).filter(lambda site: not site[0].isdigit())
