@@ -99,6 +99,8 @@ class PartnerApiError(Exception):
         self.retryable = False
         # Set when the request may have been carried out although its answer never came.
         self.may_have_applied = False
+        # Seconds the server asked the client to wait (Retry-After), when it did.
+        self.retry_after = None
 
     @property
     def is_token_error(self):
@@ -511,49 +513,66 @@ class PartnerClient:
         again. 429 and 503 mean the request was not handled and are simply retried.
         """
         slug = form.get("plan")
-        started = time.monotonic()
+        spent = 0.0
         attempt = 0
         while True:
             attempt += 1
+            began = time.monotonic()
             try:
                 return self.provision(form, retry=False)
             except PartnerApiError as exc:
                 error = exc
+            spent += time.monotonic() - began
 
-            lost = error.error_code in ("connection_error", "timeout") \
-                or error.status in LOST_ANSWER_STATUSES
-            if not lost and error.status not in RETRY_STATUSES:
+            if not error.retryable:
                 raise error
+            # Checked even after the last try, so a plan that did arrive is never
+            # reported as a failure.
+            if error.may_have_applied:
+                recovered = self._provision_recovered(error, site_id, slug)
+                if recovered:
+                    return recovered
+
             if attempt > self.retries:
                 raise self._gave_up(error, attempt)
-
-            step = min(30.0, 0.5 * 2 ** (attempt - 1))
-            wait = random.uniform(step / 2, step)
-            if time.monotonic() - started + wait > self.retry_budget:
+            wait = self._next_wait(attempt, error.retry_after)
+            if spent + wait > self.retry_budget:
                 raise self._gave_up(error, attempt, budget=True)
             self._log("%s: attempt %d failed (%s); retrying in %.1f s"
                       % (error.call, attempt, error.error_code or error.status, wait))
             self._sleep(wait)
-            if not lost:
-                continue
+            spent += wait
 
-            try:
-                status = parse_status(self.status(site_id))
-            except PartnerApiError as status_error:
-                if status_error.error_code != "invalid_blog":
-                    error.message = "%s; the site's status could not be read to tell whether " \
-                                    "the plan was provisioned (%s)" % (error.message,
-                                                                       status_error.message)
-                    error.args = (error.message,)
-                    raise error
-                status = empty_status()
-            held = [p for p in status["products"]
-                    if p["slug"] == slug and p["provisioned_by_calling_partner"]]
-            if held:
-                self._log("%s: the answer was lost but the site carries %s: not sent again"
-                          % (error.call, slug))
-                return {"success": True, "recovered": True, "auth_required": None,
-                        "next_url": None, "pending": held[0]["pending"]}
+    def _provision_recovered(self, error, site_id, slug):
+        """The answer to give when a provision whose answer was lost did arrive, or None."""
+        try:
+            status = parse_status(self.status(site_id))
+        except PartnerApiError as status_error:
+            if status_error.error_code != "invalid_blog":
+                error.message = "%s; the plan may have been provisioned all the same, and the " \
+                                "site's status could not be read to tell (%s)" \
+                                % (error.message, status_error.message)
+                error.args = (error.message,)
+                error.retryable = False
+                raise error from None
+            status = empty_status()
+
+        held = [p for p in status["products"]
+                if p["slug"] == slug and p["provisioned_by_calling_partner"]]
+        if not held:
+            return None
+        self._log("%s: the answer was lost but the site carries %s: not sent again"
+                  % (error.call, slug))
+        return {"success": True, "recovered": True, "auth_required": None,
+                "next_url": None, "pending": held[0]["pending"]}
+
+    def _next_wait(self, attempt, retry_after):
+        """Seconds to wait before try ``attempt + 1``: what the server asked, or a backoff."""
+        if retry_after is None:
+            # Equal jitter: the wait never drops below half its step, so the steps grow.
+            step = min(MAX_BACKOFF, BACKOFF_BASE * 2 ** (attempt - 1))
+            retry_after = step / 2 + self._random.uniform(0, step / 2)
+        return min(retry_after, MAX_WAIT)
 
     # --- transport -----------------------------------------------------------------
 
@@ -587,11 +606,7 @@ class PartnerClient:
             if not retry or attempt > self.retries:
                 raise self._gave_up(error, attempt)
 
-            if wait is None:
-                # Equal jitter: the wait never drops below half its step, so the steps grow.
-                step = min(MAX_BACKOFF, BACKOFF_BASE * 2 ** (attempt - 1))
-                wait = step / 2 + self._random.uniform(0, step / 2)
-            wait = min(wait, MAX_WAIT)
+            wait = self._next_wait(attempt, wait)
             if spent + wait > self.retry_budget:
                 raise self._gave_up(error, attempt, budget=True)
 
@@ -629,7 +644,7 @@ class PartnerClient:
         if result.status in RETRY_STATUSES:
             result.retryable = True
             result.may_have_applied = result.status in LOST_ANSWER_STATUSES
-            return None, result, retry_after_seconds(response.headers.get("Retry-After"))
+            return None, result, result.retry_after
         if result.retryable:
             result.may_have_applied = True
         return None, result, None
@@ -684,11 +699,17 @@ class PartnerClient:
                 % exc.__class__.__name__
         return "request failed (%s)" % exc.__class__.__name__
 
-    def _decode(self, call, response, body=None):
+    def _decode(self, call, response, body):
         """The decoded answer of a successful call, or a PartnerApiError describing it."""
-        if body is None:
-            body = response.content
         status, data, headers = read_answer(response.status_code, body, response.headers)
+        result = self._interpret(call, status, data, headers, body)
+        if isinstance(result, PartnerApiError):
+            # From the envelope's headers when there is one (API.md section 7).
+            asked = [value for name, value in headers.items() if name.lower() == "retry-after"]
+            result.retry_after = retry_after_seconds(asked[0]) if asked else None
+        return result
+
+    def _interpret(self, call, status, data, headers, body):
         code, api_message = error_in(data)
         api_message = self.redact(api_message)
 
@@ -805,6 +826,10 @@ def classify_cancel_error(site_id, exc):
     if advice is None and exc.is_token_error:
         advice = "the access token is invalid or revoked; get a new one with the " \
                  "wpcom.jetpack.jetpack_partner_token lookup"
+    if advice is None and exc.may_have_applied:
+        advice = "the last answer was lost on the way, so the plan may or may not have been " \
+                 "cancelled; run again to find out (a plan already gone then shows as no " \
+                 "change)"
     if advice is None:
         # An answer nobody documented still has to tell the operator where the site stands.
         advice = "the cancel did not go through, so the site may still carry its plan; " \
@@ -846,9 +871,9 @@ def parse_status(data):
     ``provisioned_by_partner`` and ``provisioned_by_calling_partner``, in the API's order.
     The deprecated v1.3 product fields are read too, so either answer gives the same shape.
     """
-    if not isinstance(data, dict):
-        raise PartnerApiError("status", "status: the answer is not a JSON object",
-                              error_code="unexpected_answer")
+    if not isinstance(data, dict) or not isinstance(data.get("products") or [], list):
+        raise PartnerApiError("status", "status: the answer is not a JSON object with a list "
+                              "of products", error_code="unexpected_answer")
 
     blog = data.get("blog") if isinstance(data.get("blog"), dict) else {}
     products = []

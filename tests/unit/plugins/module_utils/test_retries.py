@@ -157,6 +157,29 @@ def test_retry_after_in_seconds_is_honoured(serve):
     assert waits == [7.0]
 
 
+def test_retry_after_inside_an_http_envelope_is_honoured(serve):
+    wrapped = {"code": 429, "headers": [{"name": "retry-after", "value": "4"}],
+               "body": {"error": "rate_limited", "message": "slow down"}}
+    server = serve((200, {}, wrapped), OK)
+    client, waits = client_for(server)
+
+    assert client.status("example.com") == {"success": True}
+    assert waits == [4.0]
+
+
+def test_a_provision_honours_retry_after_too(serve):
+    server = serve((429, {"Retry-After": "3"}, {"error": "rate_limited"}),
+                   (200, {}, {"success": True, "auth_required": False, "next_url": ""}))
+    client, waits = client_for(server)
+
+    answer = client.provision_once({"plan": "premium", "siteurl": "https://example.com",
+                                    "local_user": "admin"}, "example.com")
+
+    assert answer["success"] is True
+    assert waits == [3.0]
+    assert len(server.seen) == 2
+
+
 def test_retry_after_as_an_http_date_is_honoured(serve):
     when = email.utils.formatdate(time.time() + 12, usegmt=True)
     server = serve((503, {"Retry-After": when}, "<html>later</html>"), OK)

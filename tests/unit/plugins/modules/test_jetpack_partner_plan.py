@@ -135,9 +135,13 @@ class FakeClient(PartnerClient):
 
 
 def lost(status_code=None):
+    """An error flagged as the transport flags it: 503 was refused, the rest were lost."""
     code = None if status_code else "connection_error"
-    return PartnerApiError("provision x", "provision x: lost", status=status_code,
-                           error_code=code)
+    error = PartnerApiError("provision x", "provision x: lost", status=status_code,
+                            error_code=code)
+    error.retryable = True
+    error.may_have_applied = status_code != 503
+    return error
 
 
 HELD = {"products": [{"slug": "premium", "is_provisioned_by_partner": True,
@@ -152,6 +156,29 @@ def test_a_lost_answer_for_a_plan_now_there_is_not_sent_again():
 
     assert [sent[0] for sent in client.sent] == ["provision", "status"]
     assert (answer["recovered"], answer["pending"]) == (True, True)
+
+
+def test_the_last_lost_answer_is_checked_too():
+    client = FakeClient([lost(504)], [HELD])
+    client.retries = 0
+
+    answer = client.provision_once({"plan": "premium"}, "example.com")
+
+    assert [sent[0] for sent in client.sent] == ["provision", "status"]
+    assert answer["recovered"] is True
+
+
+def test_a_lost_answer_with_no_readable_status_says_it_may_have_been_applied():
+    client = FakeClient([lost(502)], [])
+    client.status = lambda site_id: (_ for _ in ()).throw(
+        PartnerApiError("status x", "status x: HTTP 400 partner_key_disabled", status=400,
+                        error_code="partner_key_disabled"))
+
+    with pytest.raises(PartnerApiError) as raised:
+        client.provision_once({"plan": "premium"}, "example.com")
+
+    assert "may have been provisioned all the same" in raised.value.message
+    assert len(client.sent) == 1
 
 
 def test_a_lost_answer_for_a_plan_not_there_is_sent_again():
