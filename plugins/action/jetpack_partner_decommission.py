@@ -89,8 +89,7 @@ class ActionModule(ActionBase):
         del tmp
 
         params = self.validate_argument_spec(
-            argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("plan", "cancel_all")],
-            required_together=[("partner_id", "partner_secret")])[1]
+            argument_spec=ARGUMENT_SPEC, required_together=[("partner_id", "partner_secret")])[1]
         site_ids = self._checked_input(params)
         if params["validate_only"]:
             result.update(changed=False, site_ids=[site_id for _address, site_id in site_ids],
@@ -126,7 +125,12 @@ class ActionModule(ActionBase):
                                   "there; check for mistyped addresses: %s" % (len(unknown), shown)]
 
         if params["report_path"]:
-            result["report"] = write_reports(params["report_path"], sites, totals)
+            try:
+                result["report"] = write_reports(params["report_path"], sites, totals)
+            except OSError as exc:
+                result.setdefault("warnings", []).append(
+                    "the report could not be written (%s); the outcomes are in 'sites'"
+                    % exc.__class__.__name__)
 
         if totals[FAILED]:
             result["failed"] = True
@@ -169,6 +173,13 @@ class ActionModule(ActionBase):
             if params["plan"] not in KNOWN_SLUGS:
                 display.warning("plan '%s' is not a slug this collection knows; sending it "
                                 "as given" % params["plan"])
+        # Checked by hand: mutually_exclusive would also refuse an explicit cancel_all=false.
+        if params["plan"] and params["cancel_all"]:
+            raise AnsibleActionFail("options plan and cancel_all: give one or the other")
+        if params["report_path"] and not params["validate_only"]:
+            problem = report_path_problem(params["report_path"])
+            if problem:
+                raise AnsibleActionFail("option report_path: %s; nothing was sent" % problem)
         if not HAS_REQUESTS:
             raise AnsibleActionFail("the Python library 'requests' is required on the controller")
 
@@ -224,9 +235,10 @@ class ActionModule(ActionBase):
         started = last_report = time.monotonic()
         every = max(1, min(1000, total // 10))
 
-        with ThreadPoolExecutor(max_workers=params["concurrency"]) as pool:
+        pool = ThreadPoolExecutor(max_workers=params["concurrency"])
+        try:
             work = predict_one if check_mode else cancel_one
-            futures = {pool.submit(work, client, site_id, params, breaker): index
+            futures = {pool.submit(guarded, work, client, site_id, params, breaker): index
                        for index, (address, site_id) in enumerate(site_ids)}
             for future in as_completed(futures):
                 index = futures[future]
@@ -253,6 +265,10 @@ class ActionModule(ActionBase):
                                     "already gone %d, unknown %d, failed %d)"
                                     % (done, total, now - started, counts[CANCELLED],
                                        counts[ALREADY_GONE], counts[UNKNOWN_SITE], counts[FAILED]))
+        finally:
+            # On an interrupt, the cancels still queued are dropped rather than sent
+            # while nobody is left to report them.
+            pool.shutdown(wait=True, cancel_futures=True)
         return results, breaker.reason
 
 
@@ -303,6 +319,18 @@ def plain_type_name(value):
     return "null" if value is None else type(value).__name__
 
 
+def guarded(work, client, site_id, params, breaker):
+    """Run ``work`` for one site; an unexpected error fails that site, not the run."""
+    try:
+        return work(client, site_id, params, breaker)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        # Only the class is shown: the text of an unexpected error may quote an answer.
+        return {"site_id": site_id, "outcome": FAILED, "changed": False, "failed": True,
+                "error_code": "unexpected_error", "http_status": None,
+                "msg": "%s: unexpected %s; the site may still carry its plan, run again"
+                       % (site_id, exc.__class__.__name__)}
+
+
 def cancel_one(client, site_id, params, breaker):
     """Cancel one site's plan, unless the run has already been stopped."""
     if breaker.reason:
@@ -342,11 +370,30 @@ def predict_one(client, site_id, params, breaker):
             "msg": words[outcome] % site_id}
 
 
+def report_paths(report_path):
+    base = report_path[:-5] if report_path.endswith(".json") else report_path
+    return {"json": base + ".json", "csv": base + ".csv"}
+
+
+def report_path_problem(report_path):
+    """Why the reports could not be written there, found before anything is sent."""
+    directory = os.path.dirname(os.path.abspath(report_paths(report_path)["json"]))
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        return "cannot create the directory %s (%s)" % (directory, exc.__class__.__name__)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "the directory %s is not writable" % directory
+    for path in report_paths(report_path).values():
+        if os.path.isdir(path):
+            return "%s is a directory" % path
+    return None
+
+
 def write_reports(report_path, sites, totals):
     """Write ``<report_path>.json`` and ``.csv`` atomically; return their paths."""
-    base = report_path[:-5] if report_path.endswith(".json") else report_path
-    directory = os.path.dirname(os.path.abspath(base))
-    os.makedirs(directory, exist_ok=True)
+    paths = report_paths(report_path)
+    os.makedirs(os.path.dirname(os.path.abspath(paths["json"])), exist_ok=True)
 
     document = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "totals": totals, "sites": [{k: site.get(k) for k in REPORT_FIELDS}
@@ -356,7 +403,6 @@ def write_reports(report_path, sites, totals):
     writer.writeheader()
     writer.writerows(document["sites"])
 
-    paths = {"json": base + ".json", "csv": base + ".csv"}
     _atomic_write(paths["json"], json.dumps(document, indent=1, sort_keys=True) + "\n")
     _atomic_write(paths["csv"], table.getvalue())
     return paths

@@ -215,3 +215,27 @@ def test_partner_credentials_and_a_token_are_exclusive(sandbox, tmp_path):
     assert "access_token and partner_id" in result["msg"]
     assert DEMO_SECRET not in json.dumps(result)
     assert sandbox.requests() == []
+
+
+def test_an_unwritable_report_path_fails_before_anything_is_sent(sandbox, tmp_path):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the report's directory should be\n")
+    args = {"sites": ["shop01.example.com"], "api_url": sandbox.url,
+            "partner_id": "demo-partner", "partner_secret": DEMO_SECRET,
+            "report_path": str(blocker / "report")}
+
+    result = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path).results
+
+    assert result["failed"] is True
+    assert "option report_path: cannot create the directory" in result["msg"]
+    assert sandbox.requests() == []
+
+
+def test_plan_with_an_explicit_cancel_all_false_is_accepted(sandbox, tmp_path):
+    args = {"sites": ["backup.example.com"], "plan": "jetpack-backup-daily",
+            "cancel_all": False, "api_url": sandbox.url, "access_token": fetch_token(sandbox)}
+
+    result = run_module("wpcom.jetpack.jetpack_partner_decommission", args, tmp_path).results
+
+    assert result["changed"] is True and not result.get("failed")
+    assert sandbox.products("backup.example.com") == [("personal", "demo-partner")]
