@@ -446,7 +446,8 @@ def argument_spec():
 
 MODULE_CONSTRAINTS = dict(
     required_if=[("state", "present", ("plan", "local_user"))],
-    mutually_exclusive=[("plan", "cancel_all"), ("ssh_password", "ssh_private_key")],
+    # plan and cancel_all are checked by hand: this would also refuse cancel_all=false.
+    mutually_exclusive=[("ssh_password", "ssh_private_key")],
     required_by={
         "ssh_password": "ssh_user",
         "ssh_private_key": "ssh_user",
@@ -472,6 +473,9 @@ def check_options(module, site_id):
                         % params["plan"])
 
     if params["state"] == "absent":
+        if params["plan"] and params["cancel_all"]:
+            module.fail_json(msg="options plan and cancel_all: give one or the other",
+                             site_id=site_id)
         return
 
     if params["ssh_user"] and not (params["ssh_password"] or params["ssh_private_key"]):
@@ -626,7 +630,11 @@ def present(module, client, site_id):
         result["changed"] = decision["action"] == "downgrade"
         result["outcome"] = FAILED
         result.pop("msg")
-        module.fail_json(msg=provision_error_text(site_id, exc), **result)
+        msg = provision_error_text(site_id, exc)
+        if decision["action"] == "downgrade":
+            msg = "%s was cancelled for the downgrade, so %s now carries no plan of that " \
+                  "family; %s" % (decision["replaces"]["slug"], site_id, msg)
+        module.fail_json(msg=msg, **result)
 
     if answer.get("recovered"):
         pending = answer["pending"]
@@ -655,10 +663,14 @@ def absent(module, client, site_id):
         try:
             before = parse_status(client.status(site_id))
         except PartnerApiError as exc:
-            if exc.error_code != "invalid_blog":
+            if exc.error_code == "invalid_blog":
+                before = empty_status()
+            elif module.check_mode:
                 module.fail_json(msg=status_error_text(site_id, exc), site_id=site_id,
                                  **exc.as_result())
-            before = empty_status()
+            else:
+                # A diff is a view of the change; it must not stop the cancel itself.
+                module.warn("no diff for %s: %s" % (site_id, status_error_text(site_id, exc)))
 
     if module.check_mode:
         outcome, code, after = predict_cancel(before, params["plan"], params["cancel_all"])
@@ -684,7 +696,7 @@ def absent(module, client, site_id):
     if warning:
         module.warn(warning)
     failed = result.pop("failed")
-    if module._diff:
+    if module._diff and before is not None:
         after = before
         if result["outcome"] == CANCELLED:
             after = predict_cancel(before, params["plan"], params["cancel_all"])[2]

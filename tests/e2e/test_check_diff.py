@@ -9,7 +9,7 @@ show the same diff; the second real run must change nothing.
 
 from __future__ import annotations
 
-from e2e_support import fetch_token, run_playbook
+from e2e_support import fetch_token, run_module, run_playbook
 from test_provision import playbook, product, provision_data
 
 PLAN = "wpcom.jetpack.jetpack_partner_plan"
@@ -186,3 +186,40 @@ def test_diff_of_a_provision_and_of_a_cancel_field_by_field(sandbox_factory, tmp
     assert run.results["cancel_all"]["activations"] == ["premium", "jetpack-scan"]
     assert "-            \"slug\": \"personal\"" in run.output
     assert "+            \"slug\": \"premium\"" in run.output
+
+
+def test_a_real_cancel_with_diff_goes_ahead_when_status_cannot_be_read(
+        sandbox_factory, tmp_path):
+    sandbox = sandbox_factory({
+        "partners": [{"id": "demo-partner", "secret": "diff-Secr3t-value"}],
+        "sites": [{"id": "testkey.example.com", "products": [
+            {"slug": "premium", "partner": "demo-partner", "test_key": True}]}]})
+    token = fetch_token(sandbox, secret="diff-Secr3t-value")
+    args = {"site": "testkey.example.com", "state": "absent", "api_url": sandbox.url,
+            "access_token": token}
+
+    run = run_module("wpcom.jetpack.jetpack_partner_plan", args, tmp_path, args=("--diff",))
+
+    result = run.results
+    assert (result["changed"], result.get("failed", False)) == (True, False), run.output
+    assert result["outcome"] == "cancelled" and "diff" not in result
+    assert "no diff for testkey.example.com" in run.output
+    assert sandbox.products("testkey.example.com") == []
+
+
+def test_a_downgrade_whose_provision_fails_says_the_higher_plan_is_gone(
+        sandbox_factory, tmp_path):
+    sandbox = sandbox_factory({
+        "partners": [{"id": "demo-partner", "secret": "diff-Secr3t-value"}],
+        "sites": [{"id": "down.example.com", "users": ["admin"], "products": [
+            {"slug": "professional", "partner": "demo-partner"}]}]})
+    args = {"site": "down.example.com", "plan": "personal", "local_user": "nobody",
+            "allow_downgrade": True, "api_url": sandbox.url,
+            "access_token": fetch_token(sandbox, secret="diff-Secr3t-value")}
+
+    result = run_module("wpcom.jetpack.jetpack_partner_plan", args, tmp_path).results
+
+    assert (result["failed"], result["changed"], result["outcome"]) == (True, True, "failed")
+    assert "professional was cancelled for the downgrade" in result["msg"]
+    assert "local_user" in result["msg"]
+    assert sandbox.products("down.example.com") == []

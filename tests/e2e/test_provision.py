@@ -189,7 +189,8 @@ def test_errors_recovery_and_secrets_at_vvv(sandbox_factory, tmp_path):
     expected_option = {"bad_slug": "option plan", "ssh_without_secret": "option ssh_user",
                        "site_with_query": "option site", "blog_id_without_siteurl":
                        "option siteurl", "password_and_key": "mutually exclusive",
-                       "cancel_all_present": "mutually exclusive: plan|cancel_all"}
+                       "cancel_all_present": "option cancel_all: only applies with "
+                                             "state=absent"}
     for name, text in expected_option.items():
         assert results[name]["failed"] is True, name
         assert text in results[name]["msg"], (name, results[name]["msg"])
