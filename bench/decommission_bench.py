@@ -298,7 +298,8 @@ def main():
             faulty.stop()
 
     a = figures["a"]["seconds"]
-    figures["ratios"] = {"a_over_d": a / floor, "b_over_a": figures["b"]["extrapolated_seconds"] / a,
+    figures["ratios"] = {"a_over_d": a / floor,
+                         "b_over_a": figures["b"]["extrapolated_seconds"] / a,
                          "c_over_a": figures["c"]["extrapolated_seconds"] / a}
     print_table(figures, args)
     if args.json:

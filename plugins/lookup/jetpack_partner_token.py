@@ -90,7 +90,8 @@ from ansible_collections.wpcom.jetpack.plugins.module_utils._partner_api import 
 display = Display()
 
 # Tokens already fetched in this process, keyed by API and a digest of the credentials,
-# so a play that asks once per site still sends one token request (API.md section 1).
+# so the items of one task's loop share one token request (API.md section 1). Each task
+# runs in a process of its own: a play keeps one token by storing it in a fact.
 _TOKENS = {}
 _TOKENS_LOCK = threading.Lock()
 

@@ -48,7 +48,8 @@ def check_connection_options(module):
         module.fail_json(msg="option api_url: %s" % problem)
     for name, low in (("timeout", 1), ("retries", 0), ("retry_budget", 0)):
         if params[name] < low:
-            module.fail_json(msg="option %s: must be %d or more, got %d" % (name, low, params[name]))
+            module.fail_json(msg="option %s: must be %d or more, got %d"
+                             % (name, low, params[name]))
     if not params["access_token"] or not params["access_token"].strip():
         module.fail_json(msg="option access_token: is empty; get one with the "
                              "wpcom.jetpack.jetpack_partner_token lookup")

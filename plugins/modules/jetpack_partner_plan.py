@@ -569,10 +569,9 @@ def included_product(module, client, site_id, status, slug):
     return None if slug in offered else plan
 
 
-def present(module, client, site_id):
+def present(module, client, site_id, siteurl):
     params = module.params
     slug = params["plan"]
-    siteurl = provision_siteurl(module, site_id)
     form = provision_form(module, siteurl)
     if params["partner_tracking_id"]:
         form["partner-tracking-id"] = params["partner_tracking_id"]
@@ -641,13 +640,15 @@ def present(module, client, site_id):
     else:
         pending = bool(answer.get("auth_required")) or answer.get("next_url") == ""
     result.update(pending=pending, auth_required=answer.get("auth_required"),
-                  next_url=answer.get("next_url"), recovered=bool(answer.get("recovered")),
+                  next_url=client.redact(answer.get("next_url")), recovered=bool(answer.get("recovered")),
                   notes=notes)
     if not answer.get("recovered"):
         result["owner_token_returned"] = answer["owner_token_returned"]
     for field in ANSWER_FIELDS:
         if field in answer:
-            result[field] = answer[field]
+            # An error text from the site may quote the credentials it was given.
+            value = answer[field]
+            result[field] = client.redact(value) if isinstance(value, str) else value
     for note in notes:
         module.warn(note)
     if module._diff:
@@ -711,13 +712,14 @@ def run(module):
     check_connection_options(module)
     site_id = site_id_or_fail(module, module.params["site"])
     check_options(module, site_id)
+    siteurl = None
     if module.params["state"] == "present":
-        provision_siteurl(module, site_id)
+        siteurl = provision_siteurl(module, site_id)
 
     client = client_for(module)
 
     if module.params["state"] == "present":
-        present(module, client, site_id)
+        present(module, client, site_id, siteurl)
     absent(module, client, site_id)
 
 

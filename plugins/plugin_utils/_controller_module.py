@@ -46,9 +46,6 @@ class ControllerModule:
     def debug(self, message):
         display.vvvv(message)
 
-    def log(self, message):
-        display.vvvv(message)
-
     def fail_json(self, msg, **kwargs):
         kwargs.pop("exception", None)
         raise ModuleExit(dict(kwargs, failed=True, msg=msg))
