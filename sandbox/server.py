@@ -326,9 +326,14 @@ class Sandbox:
             return 200, paths
 
     def _site_for_url(self, siteurl):
-        bare = siteurl.split("://", 1)[-1].rstrip("/")
+        # Host names are case-insensitive on the web; paths are matched exactly.
+        def key(url):
+            host, _slash, path = url.split("://", 1)[-1].rstrip("/").partition("/")
+            return host.lower(), path
+
+        wanted = key(siteurl)
         for site in self.sites.values():
-            if site["siteurl"].split("://", 1)[-1].rstrip("/").lower() == bare.lower():
+            if key(site["siteurl"]) == wanted:
                 return site
         raise ApiError(400, "site_inaccessible", "WordPress.com could not reach %s" % siteurl)
 
