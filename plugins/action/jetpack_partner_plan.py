@@ -6,23 +6,12 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.wpcom.jetpack.plugins.modules import jetpack_partner_plan as target
+from ansible_collections.wpcom.jetpack.plugins.modules import jetpack_partner_plan
 from ansible_collections.wpcom.jetpack.plugins.plugin_utils._controller_module import (
-    run_module_in_controller,
+    ControllerModuleAction,
 )
 
 
-class ActionModule(ActionBase):
+class ActionModule(ControllerModuleAction):
 
-    TRANSFERS_FILES = False
-    _requires_connection = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-
-        result.update(run_module_in_controller(self, target.argument_spec(),
-                                               target.MODULE_CONSTRAINTS, target.run))
-        return result
+    target = jetpack_partner_plan

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.parameters import remove_values
+from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 display = Display()
@@ -73,3 +74,23 @@ def run_module_in_controller(action, argument_spec, constraints, run):
     if module.warnings:
         result["warnings"] = module.warnings
     return remove_values(result, validation._no_log_values)
+
+
+class ControllerModuleAction(ActionBase):
+    """An action plugin that runs the module ``target`` in this process.
+
+    ``target`` is the module's Python module; it provides ``argument_spec()``,
+    ``MODULE_CONSTRAINTS`` and ``run(module)``.
+    """
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    target = None
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+
+        result.update(run_module_in_controller(self, self.target.argument_spec(),
+                                               self.target.MODULE_CONSTRAINTS, self.target.run))
+        return result
