@@ -170,9 +170,12 @@ def test_the_last_lost_answer_is_checked_too():
 
 def test_a_lost_answer_with_no_readable_status_says_it_may_have_been_applied():
     client = FakeClient([lost(502)], [])
-    client.status = lambda site_id: (_ for _ in ()).throw(
-        PartnerApiError("status x", "status x: HTTP 400 partner_key_disabled", status=400,
-                        error_code="partner_key_disabled"))
+
+    def status_refused(site_id):
+        raise PartnerApiError("status %s" % site_id, "status: HTTP 400 partner_key_disabled",
+                              status=400, error_code="partner_key_disabled")
+
+    client.status = status_refused
 
     with pytest.raises(PartnerApiError) as raised:
         client.provision_once({"plan": "premium"}, "example.com")
