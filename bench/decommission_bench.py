@@ -150,7 +150,7 @@ def write_vars(path, name, items):
         json.dump({name: items}, handle)
 
 
-def run_playbook(workdir, sandbox, count, report):
+def run_playbook(workdir, sandbox, count, report, concurrency):
     sites_file = os.path.join(workdir, "sites-%d.yml" % count)
     write_vars(sites_file, "jetpack_sites", [PATTERN.format(n=n) for n in range(count)])
     credentials = os.path.join(workdir, "partner.json")
@@ -161,7 +161,8 @@ def run_playbook(workdir, sandbox, count, report):
     seconds, peak, output = timed(
         [os.path.join(BIN, "ansible-playbook"), os.path.join(ROOT, "playbooks", "decommission.yml"),
          "-e", "@" + sites_file, "-e", "@" + credentials, "-e", "jetpack_api_url=" + sandbox.url,
-         "-e", "jetpack_report_path=" + report], env=ansible_env())
+         "-e", "jetpack_report_path=" + report,
+         "-e", "decommission_concurrency=%d" % concurrency], env=ansible_env())
     after = sandbox.counters()
     progress_lines = sum(1 for line in output.splitlines()
                          if line.startswith("jetpack decommission:"))
@@ -248,8 +249,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--sites", type=int, default=10000)
     parser.add_argument("--latency-ms", type=float, default=50)
-    parser.add_argument("--concurrency", type=int, default=16,
-                        help="the bulk module's default; only used for the floor")
+    parser.add_argument("--concurrency", type=int, default=32,
+                        help="requests in flight for (a), and the divisor of the floor")
     parser.add_argument("--loop-sample", type=int, default=40)
     parser.add_argument("--curl-sample", type=int, default=400)
     parser.add_argument("--fault-rate", type=float, default=0.02,
@@ -266,7 +267,7 @@ def main():
         print("sandbox %s: %d sites, %.0f ms per call"
               % (sandbox.url, count + extra, args.latency_ms), flush=True)
         report = os.path.join(workdir, "report")
-        figures["a"] = run_playbook(workdir, sandbox, count, report)
+        figures["a"] = run_playbook(workdir, sandbox, count, report, args.concurrency)
         figures["a"].update(check_report(report, count))
         print("(a) done in %.1f s" % figures["a"]["seconds"], flush=True)
         figures["b"] = run_loop(workdir, sandbox, count, args.loop_sample)
@@ -290,7 +291,7 @@ def main():
         faulty = Sandbox(workdir, count, args.latency_ms, faults)
         try:
             report = os.path.join(workdir, "report-faults")
-            figures["faults"] = run_playbook(workdir, faulty, count, report)
+            figures["faults"] = run_playbook(workdir, faulty, count, report, args.concurrency)
             figures["faults"].update(check_report(report, count))
             figures["faults"]["plans_left"] = faulty.plans_left()
             figures["faults"]["fault_rate"] = args.fault_rate

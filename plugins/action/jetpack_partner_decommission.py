@@ -61,7 +61,7 @@ ARGUMENT_SPEC = dict(
     sites=dict(type="list", elements="raw", required=True),
     plan=dict(type="str"),
     cancel_all=dict(type="bool", default=False),
-    concurrency=dict(type="int", default=16),
+    concurrency=dict(type="int", default=32),
     report_path=dict(type="path"),
     progress_interval=dict(type="int", default=5),
     validate_only=dict(type="bool", default=False),

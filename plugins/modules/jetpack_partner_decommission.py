@@ -68,8 +68,11 @@ options:
   concurrency:
     description:
       - How many requests are in flight at once, from 1 to 64.
+      - A run takes about N sites x the API's answer time / O(concurrency). Throttling
+        answers (HTTP 429) are waited out as the API asks; lower this if they are
+        frequent.
     type: int
-    default: 16
+    default: 32
   report_path:
     description:
       - Where to write a report of every site's outcome, as C(<report_path>.json) and
