@@ -134,7 +134,11 @@ class Runner:
     def units(self):
         tree = self._test_tree()
         output = self.must(self._ansible_test("units"), "ansible-test units", cwd=tree)
-        return "%s passed" % _last_count(output, r"(\d+) passed", "ansible-test units")
+        # One pytest session for module_utils and modules, another for controller code.
+        sessions = re.findall(r"^=+ (\d+) passed", output, re.M)
+        if not sessions:
+            raise GateFailed("ansible-test units printed no count of passed tests")
+        return "%d passed in %d pytest sessions" % (sum(map(int, sessions)), len(sessions))
 
     def integration(self):
         tree = self._test_tree()
