@@ -640,8 +640,8 @@ def present(module, client, site_id, siteurl):
     else:
         pending = bool(answer.get("auth_required")) or answer.get("next_url") == ""
     result.update(pending=pending, auth_required=answer.get("auth_required"),
-                  next_url=client.redact(answer.get("next_url")), recovered=bool(answer.get("recovered")),
-                  notes=notes)
+                  next_url=client.redact(answer.get("next_url")),
+                  recovered=bool(answer.get("recovered")), notes=notes)
     if not answer.get("recovered"):
         result["owner_token_returned"] = answer["owner_token_returned"]
     for field in ANSWER_FIELDS:
