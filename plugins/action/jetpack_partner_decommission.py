@@ -43,8 +43,6 @@ from ansible_collections.wpcom.jetpack.plugins.module_utils._partner_api import 
     cancel_outcome,
     check_api_url,
     check_plan_slug,
-    empty_status,
-    parse_status,
     predict_cancel,
     status_error_text,
     safe_address,
@@ -350,15 +348,13 @@ def predict_one(client, site_id, params, breaker):
         return cancel_one(client, site_id, params, breaker)
 
     try:
-        status = parse_status(client.status(site_id))
+        status = client.site_status(site_id)
     except PartnerApiError as exc:
-        if exc.error_code != "invalid_blog":
-            outcome = {"site_id": site_id, "outcome": FAILED, "changed": False, "failed": True,
-                       "error_code": exc.error_code, "http_status": exc.status,
-                       "msg": status_error_text(site_id, exc)}
-            breaker.observe(outcome)
-            return outcome
-        status = empty_status()
+        outcome = {"site_id": site_id, "outcome": FAILED, "changed": False, "failed": True,
+                   "error_code": exc.error_code, "http_status": exc.status,
+                   "msg": status_error_text(site_id, exc)}
+        breaker.observe(outcome)
+        return outcome
 
     outcome, code, _after = predict_cancel(status, params["plan"], params["cancel_all"])
     words = {CANCELLED: "would cancel the plan of %s",

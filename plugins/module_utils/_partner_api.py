@@ -485,6 +485,19 @@ class PartnerClient:
         return self._call("GET", "/rest/v1.4/jpphp/%s/status" % quote(site_id, safe=":"),
                           "status %s" % site_id)
 
+    def site_status(self, site_id):
+        """The status in the shape of ``parse_status``; an unknown site reads as empty.
+
+        WordPress.com answers ``invalid_blog`` for a site it does not know, which carries
+        nothing: every decision built on status treats it so.
+        """
+        try:
+            return parse_status(self.status(site_id))
+        except PartnerApiError as exc:
+            if exc.error_code != "invalid_blog":
+                raise
+            return empty_status()
+
     def provision(self, form, retry=True):
         """Provision a plan (API.md section 3). ``form`` holds the fields as sent."""
         for key in ("ssh_pass", "ssh_private_key", "ftp_pass"):
@@ -546,16 +559,14 @@ class PartnerClient:
     def _provision_recovered(self, error, site_id, slug):
         """The answer to give when a provision whose answer was lost did arrive, or None."""
         try:
-            status = parse_status(self.status(site_id))
+            status = self.site_status(site_id)
         except PartnerApiError as status_error:
-            if status_error.error_code != "invalid_blog":
-                error.message = "%s; the plan may have been provisioned all the same, and the " \
-                                "site's status could not be read to tell (%s)" \
-                                % (error.message, status_error.message)
-                error.args = (error.message,)
-                error.retryable = False
-                raise error from None
-            status = empty_status()
+            error.message = "%s; the plan may have been provisioned all the same, and the " \
+                            "site's status could not be read to tell (%s)" \
+                            % (error.message, status_error.message)
+            error.args = (error.message,)
+            error.retryable = False
+            raise error from None
 
         held = [p for p in status["products"]
                 if p["slug"] == slug and p["provisioned_by_calling_partner"]]

@@ -397,10 +397,8 @@ from ansible_collections.wpcom.jetpack.plugins.module_utils._partner_api import 
     cancel_outcome,
     check_plan_slug,
     decide_provision,
-    empty_status,
     family_of,
     offered_slugs,
-    parse_status,
     predict_after,
     predict_cancel,
     products_view,
@@ -535,12 +533,10 @@ def provision_form(module, siteurl):
     return form
 
 
-def read_status(module, client, site_id, unknown_ok=True):
+def read_status(module, client, site_id):
     try:
-        return parse_status(client.status(site_id))
+        return client.site_status(site_id)
     except PartnerApiError as exc:
-        if exc.error_code == "invalid_blog" and unknown_ok:
-            return empty_status()
         module.fail_json(msg=status_error_text(site_id, exc), site_id=site_id,
                          **exc.as_result())
 
@@ -662,11 +658,9 @@ def absent(module, client, site_id):
     before = None
     if module.check_mode or module._diff:
         try:
-            before = parse_status(client.status(site_id))
+            before = client.site_status(site_id)
         except PartnerApiError as exc:
-            if exc.error_code == "invalid_blog":
-                before = empty_status()
-            elif module.check_mode:
+            if module.check_mode:
                 module.fail_json(msg=status_error_text(site_id, exc), site_id=site_id,
                                  **exc.as_result())
             else:
